@@ -1,0 +1,32 @@
+# Two commands set everything up: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint unit bench clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# With no Slack credentials this opens the local console on the bundled sample data.
+run: $(STAMP)
+	$(BIN)/tierbot run
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot handlers storage tests bench
+	$(BIN)/mypy bot handlers storage
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+test: lint unit
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.tier_lookup
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,121 @@
+"""Manual tier overrides: they beat the rules while they last, and every change is kept in history."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import update
+
+from bot.accounts.tiering import active_override, tier_of
+from bot.accounts.tiering import record_tier as _record
+from bot.policy.model import Policy
+from bot.text import clean_input
+from storage.db import Database
+from storage.models import Account, TierOverride
+from storage.versions import ACCOUNTS, bump_version
+
+# "/tier set Acme Corp to enterprise until 2027-03-31: renewal negotiation"
+_SET = re.compile(
+    r"^set\s+(?P<account>.+?)\s+to\s+(?P<tier>\S+?)(?:\s+until\s+(?P<until>\d{4}-\d{2}-\d{2}))?"
+    r"(?:\s*(?:[:—–-]\s*|\s+because\s+|\s+)(?P<reason>.+))?$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+class OverrideError(ValueError):
+    """A request to override that cannot be carried out; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class SetRequest:
+    account: str
+    tier: str
+    until: date | None
+    reason: str
+
+
+def parse_set(text: str) -> SetRequest:
+    m = _SET.match(clean_input(text, 1000))
+    if not m:
+        raise OverrideError("Write it as `set ACCOUNT to TIER [until YYYY-MM-DD]: REASON`.")
+    until = None
+    if m["until"]:
+        try:
+            until = date.fromisoformat(m["until"])
+        except ValueError as exc:
+            raise OverrideError(f"`{m['until']}` is not a date.") from exc
+    reason = (m["reason"] or "").strip()
+    if not reason:
+        raise OverrideError("An override needs a reason, e.g. `: renewal negotiation`.")
+    return SetRequest(m["account"].strip(), m["tier"].strip(), until, reason)
+
+
+def set_override(
+    db: Database,
+    policy: Policy,
+    account_id: int,
+    tier_text: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    until: date | None = None,
+) -> tuple[str, str]:
+    """Returns (account name, tier name). Replaces any active override."""
+    tier = policy.find_tier(tier_text)
+    if tier is None:
+        names = ", ".join(t.key for t in policy.tiers)
+        raise OverrideError(f"`{tier_text}` is not a tier. Tiers: {names}.")
+    expires = datetime.combine(until, time.min, tzinfo=UTC) if until else None
+    if expires is not None and expires <= now:
+        raise OverrideError("The override would already have ended; pick a date after today.")
+    with db.session() as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            raise OverrideError("That account no longer exists.")
+        session.execute(
+            update(TierOverride)
+            .where(TierOverride.account_id == account_id, TierOverride.cleared_at.is_(None))
+            .values(cleared_at=now, cleared_by=actor)
+        )
+        session.add(
+            TierOverride(
+                account_id=account_id,
+                tier=tier.key,
+                reason=reason[:2000],
+                set_by=actor,
+                expires_at=expires,
+                created_at=now,
+            )
+        )
+        session.flush()
+        result = tier_of(session, policy, account, now)
+        until_text = f" until {until.isoformat()}" if until else ""
+        _record(
+            session, account, result, cause="override", actor=actor, now=now, detail=f"{reason}{until_text}"
+        )
+        bump_version(session, ACCOUNTS)
+        return account.name, tier.name
+
+
+def clear_override(
+    db: Database, policy: Policy, account_id: int, actor: str, now: datetime
+) -> tuple[str, str]:
+    """Returns (account name, tier name after the rules apply again)."""
+    with db.session() as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            raise OverrideError("That account no longer exists.")
+        if active_override(session, account_id, now) is None:
+            raise OverrideError(f"{account.name} has no active override.")
+        session.execute(
+            update(TierOverride)
+            .where(TierOverride.account_id == account_id, TierOverride.cleared_at.is_(None))
+            .values(cleared_at=now, cleared_by=actor)
+        )
+        session.flush()
+        result = tier_of(session, policy, account, now)
+        _record(session, account, result, cause="override-cleared", actor=actor, now=now)
+        bump_version(session, ACCOUNTS)
+        return account.name, policy.tier(result.tier).name

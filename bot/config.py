@@ -1,0 +1,64 @@
+"""Runtime configuration, read once from the environment (and an optional `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///tierbot.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    database_url: str = DEFAULT_DATABASE_URL
+    tier_policy_file: Path | None = None
+    admin_user_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+    port: int = 3000
+    log_level: str = "INFO"
+
+    decisions_channel: str | None = None
+    default_timezone: str = "UTC"
+    review_reminder_lead_days: int = Field(default=3, ge=0)
+    at_risk_share: float = Field(default=0.25, gt=0, lt=1)
+    unacked_repost_minutes: int = Field(default=60, ge=5)
+    missed_post_grace_hours: int = Field(default=6, ge=0)
+    scheduler_tick_seconds: int = Field(default=60, ge=1)
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        # slack_sdk joins base_url and method name without a separator.
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def has_slack_http(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    @property
+    def has_socket_mode(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_app_token is not None
+
+    def is_admin(self, user_id: str | None) -> bool:
+        return user_id is not None and user_id in self.admin_user_ids
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

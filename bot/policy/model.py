@@ -1,0 +1,226 @@
+"""The tier policy file, validated with pydantic when it is loaded (never at the first lookup)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_POLICY_FILE = Path(__file__).with_name("default.toml")
+SEVERITIES: tuple[str, ...] = ("sev1", "sev2", "sev3", "sev4")
+SEVERITY_LABELS = {
+    "sev1": "Sev 1 · urgent",
+    "sev2": "Sev 2 · high",
+    "sev3": "Sev 3 · normal",
+    "sev4": "Sev 4 · low",
+}
+CRITICALITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
+_HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used, with the file, the field and the reason."""
+
+
+def parse_minutes(value: object) -> int:
+    """'1h30m' -> 90. Integers are taken as minutes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        minutes = value
+    elif isinstance(value, str) and (m := _DURATION.match(value)) and any(m.groups()):
+        days, hours, mins = (int(g) if g else 0 for g in m.groups())
+        minutes = days * 1440 + hours * 60 + mins
+    else:
+        raise ValueError(f"not a duration like '30m', '4h' or '2d': {value!r}")
+    if minutes <= 0:
+        raise ValueError("a duration must be longer than zero")
+    return minutes
+
+
+Minutes = Annotated[int, BeforeValidator(parse_minutes)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SlaTarget(_Strict):
+    first_response: Minutes
+    resolution: Minutes
+    calendar: str = "24x7"
+
+    @model_validator(mode="after")
+    def _order(self) -> SlaTarget:
+        if self.resolution < self.first_response:
+            raise ValueError("resolution target is shorter than the first-response target")
+        return self
+
+
+class Calendar(_Strict):
+    """When SLA clocks run: always, or business hours per weekday in a time zone, less holidays."""
+
+    always_open: bool = False
+    timezone: str = "UTC"
+    hours: dict[str, str] = Field(default_factory=dict)
+    holidays_country: str | None = None
+    holidays_subdivision: str | None = None
+    closed_dates: tuple[date, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: dict[str, str]) -> dict[str, str]:
+        for day, span in value.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r}; use {', '.join(WEEKDAYS)}")
+            m = _HOURS.match(span)
+            if not m:
+                raise ValueError(f"{day}: hours must look like '09:00-17:00', got {span!r}")
+            start, end = int(m[1]) * 60 + int(m[2]), int(m[3]) * 60 + int(m[4])
+            if not 0 <= start < end <= 24 * 60:
+                raise ValueError(f"{day}: {span!r} does not open before it closes")
+        return value
+
+    @field_validator("holidays_country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import holidays
+
+        if value.upper() not in holidays.list_supported_countries():
+            raise ValueError(f"no public-holiday calendar for country {value!r}")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _has_hours(self) -> Calendar:
+        if not self.always_open and not self.hours:
+            raise ValueError("a calendar needs always_open = true or opening hours")
+        return self
+
+    def open_span(self, weekday: str) -> tuple[int, int] | None:
+        """Opening minutes-of-day for a weekday, or None when closed all day."""
+        span = self.hours.get(weekday)
+        if span is None:
+            return None
+        m = _HOURS.match(span)
+        assert m is not None  # validated on load
+        return int(m[1]) * 60 + int(m[2]), int(m[3]) * 60 + int(m[4])
+
+
+class Tier(_Strict):
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+    name: Annotated[str, Field(min_length=1, max_length=40)]
+    min_acv: Decimal = Field(ge=0)
+    coverage: str
+    hourly_cost: Decimal = Field(ge=0)
+    entitlements: tuple[str, ...] = ()
+    sla: dict[str, SlaTarget]
+
+    @field_validator("sla")
+    @classmethod
+    def _every_severity(cls, value: dict[str, SlaTarget]) -> dict[str, SlaTarget]:
+        missing = [s for s in SEVERITIES if s not in value]
+        unknown = [s for s in value if s not in SEVERITIES]
+        if missing or unknown:
+            raise ValueError(f"SLA targets needed for exactly {', '.join(SEVERITIES)}")
+        return value
+
+
+class Rules(_Strict):
+    strategic_lift: int = Field(default=1, ge=0, le=5)
+    criticality_floor: dict[Literal["low", "medium", "high", "critical"], str] = Field(default_factory=dict)
+
+
+class Policy(_Strict):
+    rules: Rules = Rules()
+    calendars: dict[str, Calendar] = Field(default_factory=lambda: {"24x7": Calendar(always_open=True)})
+    tiers: tuple[Tier, ...]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Policy:
+        if not self.tiers:
+            raise ValueError("at least one tier is needed")
+        keys = [t.key for t in self.tiers]
+        if len(set(keys)) != len(keys):
+            raise ValueError("tier keys must be unique")
+        thresholds = [t.min_acv for t in self.tiers]
+        if thresholds != sorted(thresholds, reverse=True) or len(set(thresholds)) != len(thresholds):
+            raise ValueError("tiers must be listed from highest to lowest, with strictly falling min_acv")
+        if thresholds[-1] != 0:
+            raise ValueError("the lowest tier must have min_acv = 0 so that every account has a tier")
+        for crit, tier in self.rules.criticality_floor.items():
+            if tier not in keys:
+                raise ValueError(f"rules.criticality_floor.{crit}: unknown tier {tier!r}")
+        for tier in self.tiers:
+            for sev, target in tier.sla.items():
+                if target.calendar not in self.calendars:
+                    raise ValueError(f"tiers.{tier.key}.sla.{sev}: unknown calendar {target.calendar!r}")
+        return self
+
+    # Rank 0 is the lowest tier; lookups by key are the common path.
+    def rank(self, key: str) -> int:
+        for i, tier in enumerate(reversed(self.tiers)):
+            if tier.key == key:
+                return i
+        raise KeyError(key)
+
+    def by_rank(self, rank: int) -> Tier:
+        return tuple(reversed(self.tiers))[rank]
+
+    def tier(self, key: str) -> Tier:
+        for tier in self.tiers:
+            if tier.key == key:
+                return tier
+        raise KeyError(key)
+
+    def find_tier(self, text: str) -> Tier | None:
+        """A tier by key or display name, case-insensitively."""
+        folded = text.strip().casefold()
+        return next((t for t in self.tiers if folded in (t.key, t.name.casefold())), None)
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    path = path or DEFAULT_POLICY_FILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PolicyError(f"{path}: file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return Policy.model_validate(raw)
+    except ValidationError as exc:
+        raise PolicyError(f"{path}: {_describe(exc)}") from exc

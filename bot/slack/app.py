@@ -1,0 +1,62 @@
+"""Builds the Bolt app: one construction for HTTP, Socket Mode, the local console and tests."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+CONSOLE_TOKEN = "xoxb-local-console"
+
+
+def web_client(services: Services, token: str | None = None) -> WebClient:
+    settings = services.settings
+    if token is None:
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else CONSOLE_TOKEN
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+    # 429 honours Retry-After; 5xx and dropped connections back off. Posting code adds its own ledger.
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=1),
+        ]
+    )
+    return client
+
+
+def create_app(services: Services, signing_secret: str | None = None, client: WebClient | None = None) -> App:
+    settings = services.settings
+    if signing_secret is None:
+        signing_secret = (
+            settings.slack_signing_secret.get_secret_value()
+            if settings.slack_signing_secret
+            else secrets.token_hex(16)
+        )
+    client = client or web_client(services)
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        # Answer within the request: every listener acks in milliseconds and defers slow work to lazy
+        # listeners, which avoids the default runner's 10 ms ack polling (~14x the throughput).
+        process_before_response=True,
+        token_verification_enabled=False,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("tierbot.bolt"),
+    )
+
+    import handlers
+
+    handlers.register_all(app, services)
+    return app

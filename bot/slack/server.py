@@ -1,0 +1,62 @@
+"""The WSGI application (POST /slack/events, GET /healthz) and the production server around it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.services import Services
+from bot.slack.app import create_app
+
+log = logging.getLogger(__name__)
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def create_wsgi(services: Services, **app_kwargs: Any) -> WSGIApp:
+    bolt = SlackRequestHandler(create_app(services, **app_kwargs), path="/slack/events")
+
+    def health(start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            with services.db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            status, body = "200 OK", {"ok": True}
+        except SQLAlchemyError:
+            status, body = "503 Service Unavailable", {"ok": False, "error": "database unreachable"}
+        payload = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        return [payload]
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return health(start_response)
+        return bolt(environ, start_response)
+
+    return app
+
+
+def serve(services_factory: Callable[[], Services], host: str, port: int, workers: int, threads: int) -> None:
+    """Run under gunicorn: pre-forked workers, each building its own Services (engines do not survive fork)."""
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
+            self.cfg.set("keepalive", 5)
+            self.cfg.set("accesslog", None)
+
+        def load(self) -> WSGIApp:
+            services = services_factory()
+            services.account_index()  # warm the matcher before the first request arrives
+            return create_wsgi(services)
+
+    _Gunicorn().run()

@@ -1,0 +1,54 @@
+"""Text hygiene shared by every surface: normalising names, cleaning user input, escaping mrkdwn."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_QUERY_CHARS = 200
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+# Combining marks of Latin and Greek/Cyrillic scripts; kana voicing marks are meaningful and kept.
+_LATIN_MARKS = re.compile(r"[\u0300-\u036f]")
+
+
+def clean_input(text: str | None, limit: int = MAX_QUERY_CHARS) -> str:
+    """User text with control characters removed, whitespace folded and length capped."""
+    if not text:
+        return ""
+    text = _CONTROL.sub("", text)
+    text = _SPACE.sub(" ", text).strip()
+    return text[:limit]
+
+
+def _hiragana_to_katakana(text: str) -> str:
+    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
+
+
+def normalize(text: str) -> str:
+    """Case-, accent-, width- and kana-insensitive form of a name: 'Ａｃｍé  Corp.' -> 'acme corp'."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFC", _LATIN_MARKS.sub("", unicodedata.normalize("NFD", text)))
+    text = _hiragana_to_katakana(text)
+    text = _PUNCT.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Neutralise Slack control sequences (<!channel>, <@U1>, links) in text we did not write."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
+    return text if len(text) <= limit else text[: max(0, limit - len(ellipsis))] + ellipsis
+
+
+def is_cjk(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x3040 <= code <= 0x30FF  # kana
+        or 0x3400 <= code <= 0x9FFF  # CJK ideographs
+        or 0xAC00 <= code <= 0xD7AF  # hangul
+        or 0xF900 <= code <= 0xFAFF
+    )

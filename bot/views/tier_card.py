@@ -1,0 +1,185 @@
+"""Block Kit for /tier: the account card, the choice list, no-match and usage messages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bot.accounts.lookup import AccountCard
+from bot.accounts.matching import Candidate
+from bot.policy.evaluate import money
+from bot.policy.model import SEVERITIES, SEVERITY_LABELS, Policy
+from bot.text import escape_mrkdwn, truncate
+from bot.views import decision_ids, tier_ids
+from bot.views.blocks import (
+    Block,
+    actions,
+    bullet_list,
+    button,
+    context,
+    divider,
+    fallback,
+    fields_section,
+    header,
+    section,
+)
+
+Message = dict[str, Any]
+STATE_ICON = {"breached": ":red_circle:", "at_risk": ":large_orange_circle:", "ok": ":large_green_circle:"}
+
+
+def _duration(minutes: int) -> str:
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else ""]
+    return "".join(parts) or "0m"
+
+
+def _owner(owner: str | None) -> str:
+    if not owner:
+        return "_none named_"
+    if owner.startswith(("U", "W")) and owner.isalnum() and owner.isupper():
+        return f"<@{owner}>"
+    return escape_mrkdwn(owner)
+
+
+def sla_table(policy: Policy, tier_key: str) -> str:
+    tier = policy.tier(tier_key)
+    rows = [f"{'Severity':<16}{'First response':<16}{'Resolution':<12}Clock"]
+    for sev in SEVERITIES:
+        target = tier.sla[sev]
+        rows.append(
+            f"{SEVERITY_LABELS[sev]:<16}{_duration(target.first_response):<16}"
+            f"{_duration(target.resolution):<12}{target.calendar}"
+        )
+    return "```" + "\n".join(rows) + "```"
+
+
+def _reasons(card: AccountCard) -> list[str]:
+    lines = []
+    override = card.result.override
+    for r in card.result.reasons:
+        if r.rule == "override" and override is not None:
+            # Rendered here rather than from r.text so the person who set it becomes a mention.
+            until = f" until {override.expires_at.date().isoformat()}" if override.expires_at else ""
+            lines.append(
+                f"override to {card.tier.name} by {_owner(override.set_by)}{until}: {escape_mrkdwn(override.reason)}"
+            )
+        else:
+            lines.append(escape_mrkdwn(r.text) if r.applied else f"{escape_mrkdwn(r.text)} _(no effect)_")
+    return lines
+
+
+def card_blocks(card: AccountCard, policy: Policy, *, shared_by: str | None = None) -> list[Block]:
+    tier = card.tier
+    blocks: list[Block] = [header(f"{card.name} · {tier.name}")]
+    ident = [f"*Tier:* {tier.name}"]
+    if card.external_id:
+        ident.append(f"id `{escape_mrkdwn(card.external_id)}`")
+    if card.domain:
+        ident.append(escape_mrkdwn(card.domain))
+    blocks.append(section("  ·  ".join(ident)))
+
+    blocks.append(section("*Why this tier*\n" + bullet_list(_reasons(card))))
+    acv = card.acv if isinstance(card.acv, Decimal) else Decimal(str(card.acv))
+    health = f"{card.health_score}/100" if card.health_score is not None else "_unknown_"
+    blocks.append(
+        fields_section(
+            [
+                f"*ACV*\n{money(acv)}",
+                f"*Usage criticality*\n{escape_mrkdwn(card.usage_criticality)}",
+                f"*Strategic*\n{'yes' if card.strategic else 'no'}",
+                f"*Health score*\n{health}",
+                f"*Owner*\n{_owner(card.owner)}",
+                f"*Region*\n{escape_mrkdwn(card.region or '—')}",
+            ]
+        )
+    )
+    blocks.append(divider())
+    blocks.append(section(f"*SLA targets* ({tier.name})\n" + sla_table(policy, tier.key)))
+    entitlements = bullet_list([escape_mrkdwn(e) for e in tier.entitlements]) or "_none_"
+    blocks.append(section(f"*Coverage:* {escape_mrkdwn(tier.coverage)}\n*Entitlements*\n{entitlements}"))
+
+    if card.tickets is not None:
+        t = card.tickets
+        lines = [
+            f"{STATE_ICON.get(line.state, '')} `{escape_mrkdwn(line.ticket_id)}` "
+            f"{escape_mrkdwn(truncate(line.subject, 80))} · {line.severity} · {escape_mrkdwn(line.due_text)}"
+            for line in t.lines
+        ]
+        head = f"*Open tickets:* {t.open_count} · {t.breached} breached · {t.at_risk} at risk"
+        blocks.append(section(head + ("\n" + bullet_list(lines, 2800) if lines else "")))
+        if t.last_30_days:
+            blocks.append(
+                context(*[f"*{k}* {escape_mrkdwn(v)}" for k, v in list(t.last_30_days.items())[:10]])
+            )
+
+    if card.decisions:
+        lines = [
+            f"*{d.short_id}* {escape_mrkdwn(truncate(d.title, 120))} · {d.status}"
+            + (f" · review {d.review_date.isoformat()}" if d.review_date else "")
+            for d in card.decisions
+        ]
+        blocks.append(section("*Decisions touching this account or tier*\n" + bullet_list(lines)))
+
+    if shared_by:
+        blocks.append(context(f"Shared by <@{shared_by}> · `/tier` for any account"))
+    else:
+        blocks.append(
+            actions(
+                [
+                    button("Share in channel", tier_ids.SHARE, str(card.account_id), style="primary"),
+                    button("Log a decision", decision_ids.OPEN, str(card.account_id)),
+                ],
+                block_id=tier_ids.ACTIONS_BLOCK,
+            )
+        )
+    return blocks
+
+
+def card_message(card: AccountCard, policy: Policy, *, shared_by: str | None = None) -> Message:
+    text = fallback(f"{escape_mrkdwn(card.name)} is {card.tier.name} tier")
+    return {"text": text, "blocks": card_blocks(card, policy, shared_by=shared_by)}
+
+
+def _choice_buttons(candidates: tuple[Candidate, ...]) -> Block:
+    return actions(
+        [button(c.name, f"{tier_ids.PICK}:{i}", str(c.account_id)) for i, c in enumerate(candidates[:5])],
+        block_id=tier_ids.CHOICES_BLOCK,
+    )
+
+
+def choices_message(query: str, candidates: tuple[Candidate, ...]) -> Message:
+    q = escape_mrkdwn(truncate(query, 100))
+    blocks = [section(f"Several accounts could be *{q}*. Which one?"), _choice_buttons(candidates)]
+    if len(candidates) > 5:
+        blocks.append(context(f"{len(candidates) - 5} more match: add a word or use the account's id."))
+    return {"text": fallback(f"Several accounts match {q}"), "blocks": blocks}
+
+
+def not_found_message(query: str, suggestions: tuple[Candidate, ...]) -> Message:
+    q = escape_mrkdwn(truncate(query, 100))
+    blocks = [section(f"No account matches *{q}*.")]
+    if suggestions:
+        blocks.append(section("Nearest names:"))
+        blocks.append(_choice_buttons(suggestions))
+    blocks.append(
+        context("Try the account's id, its domain (acme.com) or part of its name. `/tier help` for usage.")
+    )
+    return {"text": fallback(f"No account matches {q}"), "blocks": blocks}
+
+
+USAGE = (
+    "*`/tier ACCOUNT`* shows an account's support tier, why it has it, its SLA targets and entitlements.\n"
+    "Search by name (typos and word order are fine, any script: `/tier アクメ`), id or domain.\n"
+    "*Admins:* `/tier set ACCOUNT to TIER [until YYYY-MM-DD]: REASON` · `/tier clear ACCOUNT`"
+)
+
+
+def help_message() -> Message:
+    return {"text": "How to use /tier", "blocks": [section(USAGE)]}
+
+
+def notice_message(text: str) -> Message:
+    """A one-line answer (errors, confirmations); `text` must already be escaped where needed."""
+    return {"text": fallback(text), "blocks": [section(text)]}

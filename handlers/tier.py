@@ -1,0 +1,122 @@
+"""/tier: look up an account's tier; admins set and clear overrides. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.accounts.lookup import Outcome, account_card, lookup
+from bot.accounts.matching import MatchKind
+from bot.accounts.overrides import OverrideError, clear_override, parse_set, set_override
+from bot.services import Services
+from bot.text import clean_input, escape_mrkdwn
+from bot.views import tier_card, tier_ids
+from handlers._guard import guarded
+from storage.idempotency import claim
+
+log = logging.getLogger(__name__)
+
+ADMIN_ONLY = "Only tierbot admins (ADMIN_USER_IDS) can set or clear tier overrides. Nothing was changed."
+
+
+def _resolve_one(services: Services, name: str) -> int:
+    match = services.account_index().match(name)
+    if match.account_id is not None:
+        return match.account_id
+    if match.kind is MatchKind.AMBIGUOUS:
+        names = ", ".join(escape_mrkdwn(c.name) for c in match.candidates[:5])
+        raise OverrideError(f"`{escape_mrkdwn(name)}` could be {names}. Use the account's id or full name.")
+    raise OverrideError(f"No account matches `{escape_mrkdwn(name)}`.")
+
+
+def answer(services: Services, text: str, user_id: str) -> dict[str, Any]:
+    """The message a /tier command produces; shared by Slack, the console and tests."""
+    command = clean_input(text, 1000)
+    verb = command.split(" ", 1)[0].casefold() if command else ""
+    if verb in ("set", "clear"):
+        if not services.settings.is_admin(user_id):
+            return tier_card.notice_message(ADMIN_ONLY)
+        try:
+            if verb == "set":
+                req = parse_set(command)
+                account_id = _resolve_one(services, req.account)
+                name, tier = set_override(
+                    services.db,
+                    services.policy,
+                    account_id,
+                    req.tier,
+                    req.reason,
+                    user_id,
+                    services.clock(),
+                    req.until,
+                )
+                services.invalidate()
+                return tier_card.notice_message(f"{escape_mrkdwn(name)} is now *{tier}* (override).")
+            target = command.split(" ", 1)[1] if " " in command else ""
+            if not target:
+                raise OverrideError("Write it as `clear ACCOUNT`.")
+            name, tier = clear_override(
+                services.db,
+                services.policy,
+                _resolve_one(services, target),
+                user_id,
+                services.clock(),
+            )
+            services.invalidate()
+            return tier_card.notice_message(
+                f"Override cleared: {escape_mrkdwn(name)} is *{tier}* by the rules."
+            )
+        except OverrideError as exc:
+            return tier_card.notice_message(str(exc))
+
+    result = lookup(services, command)
+    if result.outcome is Outcome.HELP:
+        return tier_card.help_message()
+    if result.outcome is Outcome.FOUND and result.card is not None:
+        return tier_card.card_message(result.card, services.policy)
+    if result.outcome is Outcome.CHOOSE:
+        return tier_card.choices_message(result.query, result.candidates)
+    return tier_card.not_found_message(result.query, result.candidates)
+
+
+def register(app: App, services: Services) -> None:
+    @app.command("/tier")
+    @guarded
+    def tier_command(ack: Ack, command: dict[str, Any]) -> None:
+        ack(
+            response_type="ephemeral", **answer(services, command.get("text", ""), command.get("user_id", ""))
+        )
+
+    @app.action({"action_id": re.compile(tier_ids.PICK_PATTERN)})
+    @guarded
+    def pick(ack: Ack, action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        card = account_card(services, int(action["value"]))
+        if card is None:
+            respond(replace_original=True, **tier_card.notice_message("That account no longer exists."))
+            return
+        respond(replace_original=True, **tier_card.card_message(card, services.policy))
+
+    @app.action(tier_ids.SHARE)
+    @guarded
+    def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user = body.get("user", {}).get("id", "")
+        channel = (body.get("channel") or {}).get("id", "")
+        container = body.get("container") or {}
+        # One share per card: a double click or a retried delivery must not post twice.
+        key = f"share:{channel}:{container.get('message_ts', '')}:{action['value']}"
+        if not claim(services.db, key):
+            return
+        card = account_card(services, int(action["value"]))
+        if card is None:
+            respond(replace_original=False, **tier_card.notice_message("That account no longer exists."))
+            return
+        respond(
+            response_type="in_channel",
+            replace_original=False,
+            **tier_card.card_message(card, services.policy, shared_by=user),
+        )

@@ -1,0 +1,18 @@
+"""Claiming a side effect once: a retried Slack delivery or a double click finds the claim and stops."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database
+from storage.models import InboundDelivery
+
+
+def claim(db: Database, key: str) -> bool:
+    """True the first time a key is claimed, False for every later attempt, across processes."""
+    try:
+        with db.session() as session:
+            session.add(InboundDelivery(key=key[:255]))
+    except IntegrityError:
+        return False
+    return True

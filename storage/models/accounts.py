@@ -1,0 +1,60 @@
+"""Accounts, their manual tier overrides and the history of every tier change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, UTCDateTime, utcnow
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    # Normalised name (case-folded, accents stripped) used for exact matches and re-import by name.
+    name_key: Mapped[str] = mapped_column(String(255), index=True)
+    domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    acv: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    usage_criticality: Mapped[str] = mapped_column(String(16), default="medium")
+    strategic: Mapped[bool] = mapped_column(Boolean, default=False)
+    health_score: Mapped[int | None] = mapped_column(Integer)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    region: Mapped[str | None] = mapped_column(String(64))
+    # The tier as last evaluated; kept so lists, digests and history need no policy run per row.
+    tier: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TierOverride(Base):
+    __tablename__ = "tier_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    tier: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cleared_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class TierChange(Base):
+    __tablename__ = "tier_history"
+    __table_args__ = (Index("ix_tier_history_account_at", "account_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    from_tier: Mapped[str | None] = mapped_column(String(64))
+    to_tier: Mapped[str] = mapped_column(String(64))
+    cause: Mapped[str] = mapped_column(String(32))  # import | policy | override | override-cleared
+    detail: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

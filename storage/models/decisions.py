@@ -1,0 +1,1 @@
+"""Decisions tables (filled by the decisions work)."""

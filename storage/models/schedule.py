@@ -1,0 +1,1 @@
+"""Schedule tables (filled by the schedule work)."""

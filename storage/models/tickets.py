@@ -1,0 +1,79 @@
+"""Helpdesk tickets and their status history, as imported from CSV.
+
+Besides what the helpdesk exports, each ticket row carries the SLA outcomes that no longer depend on
+"now" (first response given or ticket solved: met or missed, and the wall-clock minutes it took). They
+are computed when the row is written, with the account's tier at that moment (`sla_tier`), so period
+metrics over a million tickets are plain SQL aggregates; only still-open tickets, whose clocks depend on
+the current time, are evaluated in Python, and those are found through the `status` index.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, UTCDateTime, utcnow
+
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+STATUSES = ("new", "open", "pending", "on-hold", "solved", "closed")
+OPEN_STATUSES = ("new", "open", "pending", "on-hold")
+SOLVED_STATUSES = ("solved", "closed")
+SUBJECT_LENGTH = 500
+CSAT_MIN, CSAT_MAX = 1, 5  # CSAT is the 1-5 satisfaction rating; percentages are not accepted
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(_in("severity", SEVERITIES), name="severity"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(f"csat IS NULL OR csat BETWEEN {CSAT_MIN} AND {CSAT_MAX}", name="csat"),
+        CheckConstraint("handle_minutes >= 0 AND agent_replies >= 0", name="counts"),
+        # Leading account_id also serves the foreign key; "tickets of account X in a period" is a range scan.
+        Index("ix_tickets_account_id_created_at", "account_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the helpdesk's ticket id
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    severity: Mapped[str] = mapped_column(String(8))
+    # Open tickets are a few percent of all; this index is how the SLA digest avoids the rest.
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    subject: Mapped[str] = mapped_column(String(SUBJECT_LENGTH), default="")
+    assignee: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handle_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    agent_replies: Mapped[int] = mapped_column(Integer, default=0)
+    csat: Mapped[int | None] = mapped_column(Integer)
+
+    # Derived when the row is written (see the module docstring).
+    sla_tier: Mapped[str] = mapped_column(String(64))
+    first_response_minutes: Mapped[int | None] = mapped_column(Integer)  # wall clock, created -> response
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer)  # wall clock, created -> solved
+    first_response_met: Mapped[bool | None] = mapped_column(Boolean)  # None while undecided
+    resolution_met: Mapped[bool | None] = mapped_column(Boolean)
+
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TicketEvent(Base):
+    """A status change; the history pauses and resumes the resolution clock."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        # Unique so that re-importing the same history is idempotent (one status per ticket and instant).
+        Index("ix_ticket_events_ticket_id_at", "ticket_id", "at", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))

@@ -1,0 +1,25 @@
+"""Data-set version counters: a write bumps one, every process compares it to its cached copy."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import DataVersion
+
+ACCOUNTS = "accounts"
+DECISIONS = "decisions"
+TICKETS = "tickets"
+
+
+def read_version(session: Session, name: str) -> int:
+    value = session.scalar(select(DataVersion.version).where(DataVersion.name == name))
+    return value or 0
+
+
+def bump_version(session: Session, name: str) -> None:
+    result = session.execute(
+        update(DataVersion).where(DataVersion.name == name).values(version=DataVersion.version + 1)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(DataVersion(name=name, version=1))

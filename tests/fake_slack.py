@@ -1,0 +1,235 @@
+"""A local fake of Slack's Web API, served over real HTTP for `WebClient(base_url=...)`.
+
+It validates every Block Kit payload with slack_sdk's models and answers `invalid_blocks` the way
+Slack does, so a test that posts a bad message fails. It can answer 429 or 5xx on demand, and it also
+receives `response_url` posts (`/response/<id>`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class Failure:
+    status: int
+    retry_after: int | None = None
+    error: str | None = None
+
+
+class BlockKitError(AssertionError):
+    pass
+
+
+def validate_blocks(blocks: Any, *, surface: str = "message") -> None:
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if not isinstance(blocks, list):
+        raise BlockKitError("blocks must be a list")
+    limit = 50 if surface == "message" else 100
+    if len(blocks) > limit:
+        raise BlockKitError(f"{len(blocks)} blocks > {limit}")
+    for raw in blocks:
+        parsed = Block.parse(raw)
+        if parsed is None:
+            raise BlockKitError(f"unparseable block {raw!r}")
+        parsed.validate_json()
+        if parsed.to_dict() != raw and raw.get("type") in (
+            "section",
+            "header",
+            "actions",
+            "context",
+            "divider",
+        ):
+            # Unknown keys are silently dropped by the model; Slack would refuse them.
+            extra = set(raw) - set(parsed.to_dict())
+            if extra - {"block_id"}:
+                raise BlockKitError(f"unknown keys {extra} in {raw.get('type')} block")
+
+
+def validate_view(view: Any) -> None:
+    if isinstance(view, str):
+        view = json.loads(view)
+    View(**view).validate_json()
+    validate_blocks(view.get("blocks", []), surface="view")
+
+
+def validate_message(message: dict[str, Any]) -> None:
+    """What Slack checks on a message payload (ack body, chat.postMessage, response_url)."""
+    if "blocks" in message and message["blocks"] is not None:
+        validate_blocks(message["blocks"])
+    text = message.get("text")
+    if text is not None and len(text) > 40000:
+        raise BlockKitError("text over 40,000 characters")
+
+
+@dataclass
+class FakeSlack:
+    host: str = "127.0.0.1"
+    calls: list[Call] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    not_in_channel: set[str] = field(default_factory=set)
+    user_tz: dict[str, str] = field(default_factory=dict)
+    _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    # -- control -------------------------------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                status, headers, body = fake._handle(self.path, self.headers, raw)
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self._server = ThreadingHTTPServer((self.host, 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://{self.host}:{self._server.server_address[1]}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        assert self._server is not None
+        return f"http://{self.host}:{self._server.server_address[1]}/response/{name}"
+
+    def fail(
+        self,
+        method: str,
+        status: int,
+        times: int = 1,
+        retry_after: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """The next `times` calls of `method` answer `status` (429 with Retry-After, 500, ...)."""
+        with self._lock:
+            self.failures.setdefault(method, []).extend(
+                Failure(status, retry_after, error) for _ in range(times)
+            )
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.responses.clear()
+            self.failures.clear()
+            self.not_in_channel.clear()
+
+    # -- protocol ------------------------------------------------------------------------------------
+    def _handle(self, path: str, headers: Any, raw: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+        if path.startswith("/response/"):
+            message = json.loads(raw) if raw else {}
+            with self._lock:
+                self.responses.append(message)
+            try:
+                validate_message(message)
+            except Exception as exc:
+                return 400, {}, {"ok": False, "error": "invalid_blocks", "detail": str(exc)}
+            return 200, {}, {"ok": True}
+
+        method = path.removeprefix("/api/").split("?")[0]
+        ctype = headers.get("Content-Type", "")
+        if "json" in ctype:
+            params: dict[str, Any] = json.loads(raw) if raw else {}
+        else:
+            params = {k: v[0] for k, v in parse_qs(raw).items()}
+        auth = headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else params.get("token")
+        with self._lock:
+            self.calls.append(Call(method, params, token))
+            queue = self.failures.get(method)
+            failure = queue.pop(0) if queue else None
+        if failure is not None:
+            extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            if failure.status == 200:
+                return 200, {}, {"ok": False, "error": failure.error or "fatal_error"}
+            return failure.status, extra, {"ok": False, "error": failure.error or "ratelimited"}
+        if not token or not token.startswith("xox"):
+            return 200, {}, {"ok": False, "error": "not_authed"}
+        return 200, {}, self._answer(method, params)
+
+    def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        try:
+            if "blocks" in p:
+                validate_blocks(p["blocks"])
+            if "view" in p:
+                validate_view(p["view"])
+        except Exception as exc:
+            return {"ok": False, "error": "invalid_blocks", "errors": [str(exc)]}
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage"):
+            channel = p.get("channel", "")
+            if channel in self.not_in_channel:
+                return {"ok": False, "error": "not_in_channel"}
+            if not channel:
+                return {"ok": False, "error": "channel_not_found"}
+            if not p.get("text") and not p.get("blocks"):
+                return {"ok": False, "error": "no_text"}
+            ts = f"1700000000.{next(self._ts):06d}"
+            if method == "chat.postEphemeral":
+                return {"ok": True, "message_ts": ts}
+            return {"ok": True, "channel": channel, "ts": p.get("ts", ts), "message": {"text": p.get("text")}}
+        if method in ("views.open", "views.push", "views.update", "views.publish"):
+            view = p.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **(view or {})}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(p.get("users", "U0")).split(",")[0]}}
+        if method == "conversations.info":
+            channel = p.get("channel", "")
+            return {
+                "ok": True,
+                "channel": {
+                    "id": channel,
+                    "name": channel.lower(),
+                    "is_member": channel not in self.not_in_channel,
+                },
+            }
+        if method == "users.info":
+            user = p.get("user", "")
+            return {
+                "ok": True,
+                "user": {"id": user, "name": user.lower(), "tz": self.user_tz.get(user, "UTC")},
+            }
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
+        return {"ok": True}
