@@ -1,0 +1,9 @@
+"""CLI commands for decisions (filled by its own work)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer, import_app: typer.Typer) -> None:
+    return None
