@@ -115,6 +115,8 @@ class Console:
             "x-slack-signature": [self.verifier.generate_signature(timestamp=ts, body=body) or ""],
         }
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        if response.status == 404:
+            return {"text": "tierbot has no such command or button here."}
         if response.status != 200:
             return {"text": f"(the app answered HTTP {response.status})"}
         if not response.body:

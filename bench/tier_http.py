@@ -1,0 +1,269 @@
+"""/tier over signed HTTP against a bare Bolt app, same server settings, same run.
+
+    .venv/bin/python -m bench.tier_http [--accounts 100000] [--seconds 10] [--connections 8]
+
+Needs `wrk` (apt-get install wrk) for load generation; it is light enough not to starve the server
+on a 2-core machine. Prints req/s, p50/p99, the ratio to the bare app, the in-process lookup time,
+import time and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from slack_sdk.signature import SignatureVerifier
+
+SECRET = "bench-signing-secret"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_queries(names: list[str], ids: list[str], n: int, seed: int = 7) -> list[str]:
+    """A third exact (names and ids), a third with typos or shuffled words, a third matching nothing."""
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        kind = i % 3
+        if kind == 0:
+            out.append(rnd.choice(names) if rnd.random() < 0.5 else rnd.choice(ids))
+        elif kind == 1:
+            words = rnd.choice(names).split()
+            rnd.shuffle(words)
+            q = " ".join(words)
+            pos = rnd.randrange(len(q))
+            out.append(q[:pos] + q[pos + 1 :] if len(q) > 4 else q)
+        else:
+            out.append("".join(rnd.choice("qxzjvkw") for _ in range(rnd.randint(6, 12))))
+    return out
+
+
+def wrk_script(path: Path, queries: list[str]) -> None:
+    verifier = SignatureVerifier(SECRET)
+    ts = str(int(time.time()))
+    lines = ["local reqs = {}"]
+    for i, q in enumerate(queries):
+        body = urlencode(
+            {
+                "command": "/tier",
+                "text": q,
+                "user_id": "UBENCH",
+                "channel_id": "CBENCH",
+                "team_id": "T1",
+                "response_url": "http://127.0.0.1:9/r",
+                "trigger_id": f"t{i}",
+                "api_app_id": "A1",
+            }
+        )
+        sig = verifier.generate_signature(timestamp=ts, body=body)
+        headers = (
+            f'["Content-Type"]="application/x-www-form-urlencoded", '
+            f'["X-Slack-Request-Timestamp"]="{ts}", ["X-Slack-Signature"]="{sig}"'
+        )
+        lines.append(
+            f'reqs[{i + 1}] = wrk.format("POST", "/slack/events", {{{headers}}}, {json.dumps(body)})'
+        )
+    lines += [
+        "local n = #reqs",
+        "local i = 0",
+        "request = function() i = i + 1; return reqs[(i % n) + 1] end",
+    ]
+    path.write_text("\n".join(lines))
+
+
+def start_gunicorn(
+    target: str, port: int, env: dict[str, str], workers: int, threads: int
+) -> subprocess.Popen[bytes]:
+    cmd = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        target,
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(workers),
+        "--threads",
+        str(threads),
+        "-k",
+        "gthread" if threads > 1 else "sync",
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            httpx.post(f"http://127.0.0.1:{port}/slack/events", content=b"", timeout=2)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"{target} did not start")
+
+
+def worker_peak_rss_mb(master: subprocess.Popen[bytes]) -> float:
+    peak = 0
+    try:
+        children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        m = re.search(r"VmHWM:\s+(\d+) kB", status)
+        if m:
+            peak = max(peak, int(m[1]))
+    return peak / 1024
+
+
+def run_wrk(port: int, script: Path, seconds: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+    def latency(label: str) -> float:
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        assert m, out
+        return float(m[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m[2]]
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rps, out
+    return {
+        "rps": float(rps[1]),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": float(non2xx[1]) if non2xx else 0.0,
+    }
+
+
+def in_process_lookup(db_url: str, queries: list[str]) -> tuple[float, float, float]:
+    os.environ["DATABASE_URL"] = db_url
+    from bot.config import get_settings
+    from bot.services import Services
+    from handlers.tier import answer
+
+    get_settings.cache_clear()
+    services = Services.from_settings(get_settings(), migrate=False)
+    t0 = time.perf_counter()
+    services.account_index()
+    build = time.perf_counter() - t0
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        answer(services, q, "UBENCH")
+        times.append((time.perf_counter() - t) * 1000)
+    return build, statistics.mean(times), statistics.quantiles(times, n=100)[98]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench needs wrk: apt-get install wrk")
+
+    from bench.import_accounts import generate_accounts_csv
+
+    tmp = Path(tempfile.mkdtemp(prefix="tierbot-bench-"))
+    csv_path = tmp / "accounts.csv"
+    generate_accounts_csv(csv_path, args.accounts, seed=1)
+    db_url = f"sqlite:///{tmp / 'bench.db'}"
+    env = os.environ | {
+        "DATABASE_URL": db_url,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }
+    tierbot = str(Path(sys.executable).with_name("tierbot"))
+    subprocess.run([tierbot, "db", "upgrade"], env=env, check=True, capture_output=True)
+    t0 = time.perf_counter()
+    subprocess.run([tierbot, "import", "accounts", str(csv_path)], env=env, check=True, capture_output=True)
+    import_s = time.perf_counter() - t0
+    import_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    import csv
+
+    with csv_path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    queries = make_queries(
+        [r["name"] for r in rows], [r["external_id"] for r in rows if r["external_id"]], 3000
+    )
+    build_s, lookup_mean, lookup_p99 = in_process_lookup(db_url, queries)
+
+    script = tmp / "tier.lua"
+    wrk_script(script, queries)
+    results = {}
+    for label, target in (
+        ("bare Bolt app", "bench.bare_app:app()"),
+        ("tierbot /tier", "bot.slack.wsgi:app()"),
+    ):
+        port = free_port()
+        proc = start_gunicorn(target, port, env, args.workers, args.threads)
+        try:
+            run_wrk(port, script, 2, args.connections)  # warm-up
+            results[label] = run_wrk(port, script, args.seconds, args.connections)
+            results[label]["rss"] = worker_peak_rss_mb(proc)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+
+    bare, bot = results["bare Bolt app"], results["tierbot /tier"]
+    print(
+        f"\n/tier benchmark: {args.accounts:,} accounts, {args.connections} connections, "
+        f"gunicorn {args.workers} workers x {args.threads} threads, {args.seconds}s, query mix exact/fuzzy/none"
+    )
+    print(f"{'server':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'worker RSS MB':>15}")
+    for label, r in results.items():
+        print(
+            f"{label:<16}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['errors']:>9.0f}{r['rss']:>15.0f}"
+        )
+    ratio = bot["rps"] / bare["rps"]
+    print(f"ratio tierbot/bare: {ratio:.2f} (target >= 0.80)   p99 {bot['p99']:.1f} ms (target <= 25)")
+    print(
+        f"in-process /tier answer: mean {lookup_mean:.2f} ms, p99 {lookup_p99:.2f} ms (target <= 5 ms); "
+        f"index build {build_s:.2f} s"
+    )
+    print(
+        f"import {args.accounts:,} accounts: {import_s:.1f} s (target <= 10), peak RSS {import_rss:.0f} MB "
+        f"(target <= 200)"
+    )
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The fuzzy matcher without a database: forms of names, ambiguity, no match."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.accounts.matching import AccountIndex, IndexEntry, MatchKind, fuzzy_key
+from bot.text import clean_input, escape_mrkdwn, normalize
+
+INDEX = AccountIndex.build(
+    [
+        IndexEntry(1, "Acme Corp", "ACME-001", "acme.example"),
+        IndexEntry(2, "Acme Rockets Inc", None, None),
+        IndexEntry(3, "Globex Corporation", None, None),
+        IndexEntry(4, "アクメ株式会社", "ACME-JP", None),
+        IndexEntry(5, "Société Générale", None, None),
+        IndexEntry(6, "Initech", None, None),
+        IndexEntry(7, "Systems Data Cloud", None, None),
+        IndexEntry(8, "Twin Peaks", None, None),
+        IndexEntry(9, "Twin Peaks", None, None),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "account"),
+    [
+        ("ACME-001", MatchKind.EXACT, 1),
+        ("acme-001", MatchKind.EXACT, 1),
+        ("ACME.example", MatchKind.EXACT, 1),
+        ("Acme", MatchKind.EXACT, 1),  # legal form ignored
+        ("rockets acme", MatchKind.EXACT, 2),  # word order
+        ("Globx Corporation", MatchKind.FUZZY, 3),  # typo
+        ("data systmes cloud", MatchKind.FUZZY, 7),
+        ("ｱｸﾒ", MatchKind.EXACT, 4),  # half-width katakana
+        ("あくめ", MatchKind.EXACT, 4),  # hiragana
+        ("SOCIETE GENERALE", MatchKind.EXACT, 5),
+    ],
+)
+def test_single_matches(query: str, kind: MatchKind, account: int) -> None:
+    match = INDEX.match(query)
+    assert match.kind is kind
+    assert match.account_id == account
+
+
+def test_same_name_twice_is_ambiguous() -> None:
+    match = INDEX.match("twin peaks")
+    assert match.kind is MatchKind.AMBIGUOUS
+    assert {c.account_id for c in match.candidates} == {8, 9}
+
+
+def test_near_miss_offers_choices_and_nonsense_matches_nothing() -> None:
+    near = INDEX.match("Initek")
+    assert near.kind is MatchKind.AMBIGUOUS and near.candidates[0].account_id == 6
+    assert INDEX.match("qqqzzzxxx").kind is MatchKind.NONE
+    assert INDEX.match("   ").kind is MatchKind.NONE
+
+
+def test_normalisation_and_hygiene() -> None:
+    assert normalize("  Ａｃｍé   Corp. ") == "acme corp"
+    assert fuzzy_key("The Acme Corp, Inc.") == "acme"
+    assert clean_input("a\x00b\u202ec\n\td" + "x" * 500) == "abc d" + "x" * 195
+    assert escape_mrkdwn("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
