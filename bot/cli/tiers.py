@@ -6,7 +6,6 @@ import getpass
 from datetime import date
 from typing import Any
 
-import click
 import typer
 from rich.table import Table
 from sqlalchemy import select
@@ -22,7 +21,7 @@ from storage.models import Account, TierChange
 class _DefaultToShow(typer.core.TyperGroup):
     """`tierbot tier acme` means `tierbot tier show acme`: a bare query is the common case."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["show", *args]
         return super().resolve_command(ctx, args)

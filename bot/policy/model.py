@@ -173,9 +173,9 @@ class Policy(_Strict):
             raise ValueError("tiers must be listed from highest to lowest, with strictly falling min_acv")
         if thresholds[-1] != 0:
             raise ValueError("the lowest tier must have min_acv = 0 so that every account has a tier")
-        for crit, tier in self.rules.criticality_floor.items():
-            if tier not in keys:
-                raise ValueError(f"rules.criticality_floor.{crit}: unknown tier {tier!r}")
+        for crit, floor in self.rules.criticality_floor.items():
+            if floor not in keys:
+                raise ValueError(f"rules.criticality_floor.{crit}: unknown tier {floor!r}")
         for tier in self.tiers:
             for sev, target in tier.sla.items():
                 if target.calendar not in self.calendars:

@@ -11,7 +11,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -109,7 +109,7 @@ class Console:
 
     def _dispatch(self, body: str, content_type: str) -> dict[str, Any] | None:
         ts = str(int(time.time()))
-        headers = {
+        headers: dict[str, str | Sequence[str]] = {
             "content-type": [content_type],
             "x-slack-request-timestamp": [ts],
             "x-slack-signature": [self.verifier.generate_signature(timestamp=ts, body=body) or ""],

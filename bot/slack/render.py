@@ -7,6 +7,8 @@ from typing import Any
 
 _MENTION = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]+))?>")
 _LINK = re.compile(r"<(https?://[^>|]+)(?:\|([^>]+))?>")
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 
 
 def mrkdwn_to_text(text: str) -> str:
@@ -15,6 +17,7 @@ def mrkdwn_to_text(text: str) -> str:
         lambda m: m[3] or f"{'@' if m[1] == '@' else '#' if m[1] == '#' else '@'}{m[2]}", text
     )
     text = text.replace("```", "")
+    text = _ITALIC.sub(r"\1", _BOLD.sub(r"\1", text))
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

@@ -26,10 +26,10 @@ def create_wsgi(services: Services, **app_kwargs: Any) -> WSGIApp:
         try:
             with services.db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-            status, body = "200 OK", {"ok": True}
+            status, payload = "200 OK", json.dumps({"ok": True}).encode()
         except SQLAlchemyError:
-            status, body = "503 Service Unavailable", {"ok": False, "error": "database unreachable"}
-        payload = json.dumps(body).encode()
+            payload = json.dumps({"ok": False, "error": "database unreachable"}).encode()
+            status = "503 Service Unavailable"
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
         return [payload]
 
@@ -45,7 +45,7 @@ def serve(services_factory: Callable[[], Services], host: str, port: int, worker
     """Run under gunicorn: pre-forked workers, each building its own Services (engines do not survive fork)."""
     from gunicorn.app.base import BaseApplication
 
-    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    class _Gunicorn(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
