@@ -16,3 +16,11 @@ def claim(db: Database, key: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def release(db: Database, key: str) -> None:
+    """Give a claim back when the side effect failed, so Slack's retry can do it."""
+    from sqlalchemy import delete
+
+    with db.session() as session:
+        session.execute(delete(InboundDelivery).where(InboundDelivery.key == key[:255]))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
+from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -14,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.services import Services
+from storage.idempotency import claim, release
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,24 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("tierbot.bolt"),
     )
+
+    @app.middleware
+    def once_per_event(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        # Slack re-delivers an event it thinks failed (X-Slack-Retry-Num) with the same event_id:
+        # a claimed id means the work was done, and the retry only needs a 200.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not claim(services.db, f"event:{event_id}"):
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        # A listener that failed gives its event claim back, so Slack's retry does the work.
+        log.error("listener failed: %s: %s", type(error).__name__, error)
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            release(services.db, f"event:{event_id}")
 
     import handlers
 

@@ -17,7 +17,9 @@ def test_healthz_reports_database_state(app_url: str, services: Services) -> Non
     assert httpx.get(app_url + "/healthz").json() == {"ok": True}
     from storage.db import Database
 
-    services.db = Database("postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1})
+    services.db = Database(
+        "postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1}
+    )
     response = httpx.get(app_url + "/healthz")
     assert response.status_code == 503
     assert response.json()["error"] == "database unreachable"
