@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot.accounts.lookup import Outcome, account_card, lookup
 from bot.accounts.matching import MatchKind
@@ -14,8 +15,9 @@ from bot.accounts.overrides import OverrideError, clear_override, parse_set, set
 from bot.services import Services
 from bot.text import clean_input, escape_mrkdwn
 from bot.views import tier_card, tier_ids
+from bot.views.blocks import section
 from handlers._guard import guarded
-from storage.idempotency import claim
+from storage.idempotency import claim, release
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +104,9 @@ def register(app: App, services: Services) -> None:
 
     @app.action(tier_ids.SHARE)
     @guarded
-    def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def share(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
         user = body.get("user", {}).get("id", "")
         channel = (body.get("channel") or {}).get("id", "")
@@ -115,8 +119,17 @@ def register(app: App, services: Services) -> None:
         if card is None:
             respond(replace_original=False, **tier_card.notice_message("That account no longer exists."))
             return
-        respond(
+        result = respond(
             response_type="in_channel",
             replace_original=False,
             **tier_card.card_message(card, services.policy, shared_by=user),
         )
+        if result.status_code >= 400:
+            # Slack did not take it: give the claim back so pressing Share again works, and say so.
+            release(services.db, key)
+            client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                text=tier_card.SHARE_FAILED,
+                blocks=[section(tier_card.SHARE_FAILED)],
+            )

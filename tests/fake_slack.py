@@ -139,7 +139,9 @@ class FakeSlack:
         retry_after: int | None = None,
         error: str | None = None,
     ) -> None:
-        """The next `times` calls of `method` answer `status` (429 with Retry-After, 500, ...)."""
+        """The next `times` calls of `method` answer `status` (429 with Retry-After, 500, ...).
+
+        `method` "response_url" makes posts to response URLs fail instead."""
         with self._lock:
             self.failures.setdefault(method, []).extend(
                 Failure(status, retry_after, error) for _ in range(times)
@@ -160,6 +162,10 @@ class FakeSlack:
         if path.startswith("/response/"):
             message = json.loads(raw) if raw else {}
             with self._lock:
+                queue = self.failures.get("response_url")
+                failure = queue.pop(0) if queue else None
+                if failure is not None:
+                    return failure.status, {}, {"ok": False, "error": failure.error or "server_error"}
                 self.responses.append(message)
             try:
                 validate_message(message)

@@ -176,6 +176,9 @@ USAGE = (
 )
 
 
+SHARE_FAILED = "Slack did not accept the shared card just now, so nothing was posted. Press *Share* again."
+
+
 def help_message() -> Message:
     return {"text": "How to use /tier", "blocks": [section(USAGE)]}
 

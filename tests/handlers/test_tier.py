@@ -30,7 +30,9 @@ def texts(message: dict[str, Any]) -> str:
 def accounts(db: Database, services: Services) -> dict[str, int]:
     p = services.policy
     return {
-        "acme": add_account(db, p, "Acme Corp", 32000, external_id="ACME-001", domain="acme.example", owner="U0ANA"),
+        "acme": add_account(
+            db, p, "Acme Corp", 32000, external_id="ACME-001", domain="acme.example", owner="U0ANA"
+        ),
         "rockets": add_account(db, p, "Acme Rockets", 3000, usage_criticality="critical"),
         "globex": add_account(db, p, "Globex Corporation", 12000, strategic=True),
         "jp": add_account(db, p, "アクメ株式会社", 14800, external_id="ACME-JP"),
@@ -38,7 +40,9 @@ def accounts(db: Database, services: Services) -> dict[str, int]:
     }
 
 
-def test_exact_name_gives_the_card_with_reasons_sla_and_entitlements(slack: SlackHTTP, accounts: dict[str, int]) -> None:
+def test_exact_name_gives_the_card_with_reasons_sla_and_entitlements(
+    slack: SlackHTTP, accounts: dict[str, int]
+) -> None:
     message = body(slack.command("/tier", "acme corp"))
     assert message["response_type"] == "ephemeral"
     assert message["text"] == "Acme Corp is Enterprise tier"
@@ -69,7 +73,9 @@ def test_matching_forms(slack: SlackHTTP, accounts: dict[str, int], query: str, 
 
 def test_strategic_and_floor_reasons_are_listed(slack: SlackHTTP, accounts: dict[str, int]) -> None:
     assert "strategic: lifted one tier → Enterprise" in texts(body(slack.command("/tier", "globex")))
-    assert "usage criticality critical: floor Professional" in texts(body(slack.command("/tier", "acme rockets")))
+    assert "usage criticality critical: floor Professional" in texts(
+        body(slack.command("/tier", "acme rockets"))
+    )
 
 
 def test_ambiguous_query_lists_choices_and_a_pick_shows_the_card(
@@ -106,7 +112,9 @@ def test_empty_or_help_gives_usage(slack: SlackHTTP, accounts: dict[str, int], t
         "<@U999|boss> <https://evil.example|click>",
     ],
 )
-def test_hostile_text_gets_a_clean_answer(slack: SlackHTTP, accounts: dict[str, int], db: Database, text: str) -> None:
+def test_hostile_text_gets_a_clean_answer(
+    slack: SlackHTTP, accounts: dict[str, int], db: Database, text: str
+) -> None:
     message = body(slack.command("/tier", text))
     blob = texts(message) + message["text"]
     assert "<!channel>" not in blob and "<@U999" not in blob and "<https://evil" not in blob
@@ -116,7 +124,9 @@ def test_hostile_text_gets_a_clean_answer(slack: SlackHTTP, accounts: dict[str, 
     assert body(slack.command("/tier", "ACME-001"))["text"] == "Acme Corp is Enterprise tier"
 
 
-def test_share_posts_once_in_channel(slack: SlackHTTP, accounts: dict[str, int], fake_slack: FakeSlack) -> None:
+def test_share_posts_once_in_channel(
+    slack: SlackHTTP, accounts: dict[str, int], fake_slack: FakeSlack
+) -> None:
     for _ in range(2):  # a double click
         assert slack.block_action(tier_ids.SHARE, str(accounts["acme"]), user_id="U7").status_code == 200
     shared = [r for r in fake_slack.responses if r.get("response_type") == "in_channel"]
@@ -142,7 +152,9 @@ def test_override_needs_an_admin(slack: SlackHTTP, accounts: dict[str, int]) -> 
 
 def test_override_set_shows_on_the_card_and_clears(slack: SlackHTTP, accounts: dict[str, int]) -> None:
     message = body(
-        slack.command("/tier", "set Acme Rockets to enterprise until 2099-03-31: renewal negotiation", user_id="UADMIN")
+        slack.command(
+            "/tier", "set Acme Rockets to enterprise until 2099-03-31: renewal negotiation", user_id="UADMIN"
+        )
     )
     assert "now *Enterprise*" in texts(message)
     card = body(slack.command("/tier", "acme rockets"))
@@ -163,11 +175,15 @@ def test_override_set_shows_on_the_card_and_clears(slack: SlackHTTP, accounts: d
         ("clear Acme Corp", "no active override"),
     ],
 )
-def test_override_errors_are_explained(slack: SlackHTTP, accounts: dict[str, int], text: str, expected: str) -> None:
+def test_override_errors_are_explained(
+    slack: SlackHTTP, accounts: dict[str, int], text: str, expected: str
+) -> None:
     assert expected in texts(body(slack.command("/tier", text, user_id="UADMIN")))
 
 
-def test_database_down_gets_a_clear_answer(slack: SlackHTTP, accounts: dict[str, int], services: Services) -> None:
+def test_database_down_gets_a_clear_answer(
+    slack: SlackHTTP, accounts: dict[str, int], services: Services
+) -> None:
     services.db.engine.dispose()
     broken = Database("postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1})
     real = services.db
@@ -178,3 +194,16 @@ def test_database_down_gets_a_clear_answer(slack: SlackHTTP, accounts: dict[str,
         assert "cannot reach its database" in message["text"]
     finally:
         services.db = real
+
+
+def test_share_that_slack_refuses_can_be_pressed_again(
+    slack: SlackHTTP, accounts: dict[str, int], fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail("response_url", 500)
+    assert slack.block_action(tier_ids.SHARE, str(accounts["acme"]), user_id="U7").status_code == 200
+    assert not [r for r in fake_slack.responses if r.get("response_type") == "in_channel"]
+    ephemeral = fake_slack.calls_to("chat.postEphemeral")
+    assert len(ephemeral) == 1 and ephemeral[0].params["user"] == "U7"
+    assert "Press *Share* again" in ephemeral[0].params["text"]
+    assert slack.block_action(tier_ids.SHARE, str(accounts["acme"]), user_id="U7").status_code == 200
+    assert len([r for r in fake_slack.responses if r.get("response_type") == "in_channel"]) == 1
