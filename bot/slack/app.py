@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -48,8 +49,19 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
             else secrets.token_hex(16)
         )
     client = client or web_client(services)
+    bot_token = client.token
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        # One workspace, one token: Bolt's default would call auth.test on the first request, so a
+        # Slack outage at that moment would fail even /tier, which needs no Web API call at all.
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=bot_token)
+
+    # Bolt copies base_url, timeout and retry handlers from this client into each request's client;
+    # the token comes from authorize().
+    client.token = None
     app = App(
         client=client,
+        authorize=authorize,
         signing_secret=signing_secret,
         # Answer within the request: every listener acks in milliseconds and defers slow work to lazy
         # listeners, which avoids the default runner's 10 ms ack polling (~14x the throughput).

@@ -207,3 +207,13 @@ def test_share_that_slack_refuses_can_be_pressed_again(
     assert "Press *Share* again" in ephemeral[0].params["text"]
     assert slack.block_action(tier_ids.SHARE, str(accounts["acme"]), user_id="U7").status_code == 200
     assert len([r for r in fake_slack.responses if r.get("response_type") == "in_channel"]) == 1
+
+
+def test_tier_answers_while_slack_api_is_down(
+    slack: SlackHTTP, accounts: dict[str, int], fake_slack: FakeSlack
+) -> None:
+    for method in ("auth.test", "users.info", "conversations.info"):
+        fake_slack.fail(method, 500, times=10)
+    fake_slack.fail("auth.test", 429, times=10, retry_after=30)
+    assert body(slack.command("/tier", "ACME-001"))["text"] == "Acme Corp is Enterprise tier"
+    assert fake_slack.calls_to("auth.test") == []
