@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -15,9 +17,11 @@ from bot.config import Settings
 from bot.policy.model import Policy, load_policy
 from storage.db import Database
 from storage.models import Account
-from storage.versions import ACCOUNTS, read_version
+from storage.versions import ACCOUNTS, read_versions
 
 Clock = Callable[[], datetime]
+Versions = tuple[tuple[str, int], ...]
+CARD_CACHE_SIZE = 20_000
 
 
 def system_clock() -> datetime:
@@ -30,11 +34,14 @@ class Services:
     db: Database
     policy: Policy
     clock: Clock = system_clock
-    # How long a process trusts its cached account index before asking the database for the version.
+    # How long a process trusts its caches before asking the database for the data versions: a write
+    # in another process (an import, a decision, an override) shows up here within this many seconds.
     version_ttl: float = 1.0
+    _versions: Versions = field(default=(), init=False, repr=False)
+    _checked_at: float = field(default=-1e9, init=False, repr=False)
     _index: AccountIndex | None = field(default=None, init=False, repr=False)
     _index_version: int = field(default=-1, init=False, repr=False)
-    _checked_at: float = field(default=0.0, init=False, repr=False)
+    _cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
@@ -45,23 +52,48 @@ class Services:
             db.ensure_schema()
         return cls(settings=settings, db=db, policy=policy, clock=clock)
 
-    def account_index(self) -> AccountIndex:
-        """The account index, rebuilt when another process (an import, an override) bumped the version."""
+    def versions(self) -> Versions:
+        """Every data set's version, read from the database at most once per `version_ttl`."""
         now = time.monotonic()
-        if self._index is not None and now - self._checked_at < self.version_ttl:
+        if now - self._checked_at >= self.version_ttl:
+            with self.db.session() as session:
+                versions = tuple(sorted(read_versions(session).items()))
+            with self._lock:
+                if versions != self._versions:
+                    self._cache.clear()
+                self._versions = versions
+                self._checked_at = now
+        return self._versions
+
+    def account_index(self) -> AccountIndex:
+        """The account index, rebuilt when any process changed the accounts."""
+        version = dict(self.versions()).get(ACCOUNTS, 0)
+        if self._index is not None and version == self._index_version:
             return self._index
         with self._lock:
-            with self.db.session() as session:
-                version = read_version(session, ACCOUNTS)
-                if self._index is None or version != self._index_version:
+            if self._index is None or version != self._index_version:
+                with self.db.session() as session:
                     rows = session.execute(
                         select(Account.id, Account.name, Account.external_id, Account.domain)
                     ).all()
-                    self._index = AccountIndex.build(IndexEntry(r[0], r[1], r[2], r[3]) for r in rows)
-                    self._index_version = version
-            self._checked_at = time.monotonic()
+                self._index = AccountIndex.build(IndexEntry(r[0], r[1], r[2], r[3]) for r in rows)
+                self._index_version = version
             return self._index
+
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        """A value computed once per data version (callers put time buckets in the key if they need)."""
+        full_key = (key, self.versions())
+        with self._lock:
+            if full_key in self._cache:
+                self._cache.move_to_end(full_key)
+                return self._cache[full_key]
+        value = make()
+        with self._lock:
+            self._cache[full_key] = value
+            if len(self._cache) > CARD_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
 
     def invalidate(self) -> None:
         """Forget caches now (the writing process need not wait for the version TTL)."""
-        self._checked_at = 0.0
+        self._checked_at = -1e9

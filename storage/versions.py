@@ -23,3 +23,7 @@ def bump_version(session: Session, name: str) -> None:
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         session.add(DataVersion(name=name, version=1))
+
+
+def read_versions(session: Session) -> dict[str, int]:
+    return {name: version for name, version in session.execute(select(DataVersion.name, DataVersion.version))}

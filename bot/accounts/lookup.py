@@ -54,7 +54,13 @@ class Lookup:
 
 
 def account_card(services: Services, account_id: int, now: datetime | None = None) -> AccountCard | None:
+    """The card, assembled once per account, data version and minute (SLA time left moves by minutes)."""
     now = now or services.clock()
+    minute = now.replace(second=0, microsecond=0)
+    return services.cached(("card", account_id, minute), lambda: _assemble(services, account_id, now))
+
+
+def _assemble(services: Services, account_id: int, now: datetime) -> AccountCard | None:
     with services.db.session() as session:
         account = session.get(Account, account_id)
         if account is None:
