@@ -82,7 +82,7 @@ def fake_slack(_fake_slack_server: FakeSlack) -> FakeSlack:
 @pytest.fixture
 def settings(db: Database, fake_slack: FakeSlack) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=db.url,
         slack_bot_token="xoxb-test-token-123456",
         slack_signing_secret=SIGNING_SECRET,
