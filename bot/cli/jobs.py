@@ -1,9 +1,153 @@
-"""CLI commands for jobs (filled by its own work)."""
+"""`tierbot scheduler`, `tierbot jobs list|run`, `tierbot digest show`: the schedule from the terminal."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import typer
+from rich.table import Table
+
+from bot.cli.context import console, fail, load_services
+from bot.services import Services
+from bot.slack.render import render_message
+
+
+def _parse_at(text: str | None, services: Services) -> datetime:
+    if not text:
+        return services.clock()
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"--at {text!r} is not an ISO time like 2026-11-23T09:00+01:00")
+    # A time without an offset is read in the default time zone, like the schedules themselves.
+    if value.tzinfo is None:
+        from bot.schedule.periods import zone
+
+        value = value.replace(tzinfo=zone(services.settings.default_timezone))
+    return value.astimezone(UTC)
+
+
+def _where(target: str) -> str:
+    return f"DM to {target[3:]}" if target.startswith("dm:") else f"#{target}"
+
+
+def _tiers(services: Services, values: list[str] | None) -> set[str] | None:
+    names = [part for value in values or [] for part in value.replace(",", " ").split()]
+    if not names:
+        return None
+    keys = set()
+    for name in names:
+        tier = services.policy.find_tier(name)
+        if tier is None:
+            fail(f"unknown tier {name!r}; tiers are {', '.join(t.key for t in services.policy.tiers)}")
+        keys.add(tier.key)
+    return keys
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
-    return None
+    jobs_app = typer.Typer(help="Scheduled jobs: list them, run one now.", no_args_is_help=True)
+    app.add_typer(jobs_app, name="jobs")
+    digest_app = typer.Typer(help="The SLA digest.", no_args_is_help=True)
+    app.add_typer(digest_app, name="digest")
+
+    @app.command("scheduler")
+    def scheduler(
+        tick: int = typer.Option(None, help="Seconds between ticks (default: SCHEDULER_TICK_SECONDS)."),
+    ) -> None:
+        """Run the schedule in this process (leader election: start as many as you like); stops on SIGTERM."""
+        from bot.schedule.runner import run_blocking
+
+        run_blocking(load_services(), tick)
+
+    @jobs_app.command("list")
+    def list_jobs() -> None:
+        """Each job, its schedule and next run; digest subscriptions and their next period; the leader."""
+        from bot.schedule import ledger, subscriptions
+        from bot.schedule.leader import current_leader
+        from bot.schedule.periods import next_occurrence
+        from bot.schedule.runner import describe_jobs
+
+        services = load_services()
+        now = services.clock()
+        counts = ledger.counts(services.db)
+        table = Table("job", "schedule", "next run (UTC)", "ledger", "what it does")
+        for info in describe_jobs(services, now):
+            tally = ", ".join(
+                f"{n} {status}" for (job, status), n in sorted(counts.items()) if job == info.name
+            )
+            when = info.next_run.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if info.next_run else "—"
+            table.add_row(info.name, info.schedule, when, tally or "—", info.description)
+        console.print(table)
+        subs = subscriptions.active(services.db)
+        if subs:
+            business = services.policy.calendars.get("business")
+            sub_table = Table("channel", "digest", "next period", "by")
+            for sub in subs:
+                nxt = next_occurrence(subscriptions.cadence_of(sub), now, business)
+                sub_table.add_row(
+                    f"#{sub.channel}", subscriptions.describe(sub), nxt.key if nxt else "—", sub.created_by
+                )
+            console.print(sub_table)
+        leader = current_leader(services.db, now)
+        console.print(f"scheduler leader: {leader or 'none running'}", markup=False, highlight=False)
+
+    @jobs_app.command("run")
+    def run(
+        name: str = typer.Argument(..., help="Job name (see `tierbot jobs list`)."),
+        at: str = typer.Option(None, "--at", help="Run as of this ISO time (default: now)."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be posted; post nothing."),
+    ) -> None:
+        """Run one job now. Posts through the ledger (never twice); without a Slack token it only prints."""
+        from bot.schedule.jobs import job_specs, run_job
+
+        services = load_services()
+        if name not in job_specs():
+            fail(f"unknown job {name!r}; jobs are {', '.join(job_specs())}")
+        when = _parse_at(at, services)
+        report = run_job(services, name, when, dry_run=dry_run)
+        printing = dry_run or services.settings.slack_bot_token is None
+        for outcome in report.outcomes:
+            where = _where(outcome.key.target)
+            if outcome.status == "dry_run" and outcome.payload is not None:
+                console.print(
+                    f"── would post to {where} · {outcome.key.period}", markup=False, highlight=False
+                )
+                console.print(render_message(outcome.payload["message"]), markup=False, highlight=False)
+            else:
+                detail = f" ({outcome.error})" if outcome.error else ""
+                console.print(
+                    f"{outcome.status:<9} {where} · {outcome.key.period}{detail}",
+                    markup=False,
+                    highlight=False,
+                )
+        for note in report.notes:
+            console.print(note, markup=False, highlight=False)
+        if not report.outcomes and not report.notes:
+            console.print(f"{name}: nothing due at {when.isoformat(timespec='minutes')}")
+        if printing and not dry_run:
+            console.print("(no SLACK_BOT_TOKEN: printed instead of posted, nothing recorded)")
+
+    @digest_app.command("show")
+    def show(
+        tier: list[str] = typer.Option(
+            None, "--tier", "--tiers", help="Only these tiers (repeat or comma-separate)."
+        ),
+    ) -> None:
+        """Every breached and at-risk ticket, ranked as in the digest."""
+        from bot.digest import full_breach_list
+        from bot.views.digest import item_line
+
+        services = load_services()
+        tiers = _tiers(services, tier)
+        now = services.clock()
+        count = 0
+        with services.db.session() as session:
+            for item in full_breach_list(
+                session, services.policy, now, tiers, services.settings.at_risk_share
+            ):
+                count += 1
+                line = render_message({"text": item_line(item, services.policy)})
+                # Emoji codes read poorly in a terminal: the state is spelled out instead.
+                line = line.replace(":red_circle:", "BREACHED").replace(":large_orange_circle:", "at risk ")
+                console.print(f"{count:>5}. {line}", markup=False, highlight=False)
+        console.print(f"{count} breached or at-risk ticket(s) as of {now.isoformat(timespec='minutes')}")
