@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.sla.clock import AT_RISK, BREACHED, FIRST_RESPONSE
 from bot.sla.metrics import period_metrics
 from bot.sla.state import TicketState, iter_states
-from storage.models.tickets import OPEN_STATUSES, Ticket
+from storage.models.tickets import Ticket, is_open
 
 if TYPE_CHECKING:
     from bot.policy.model import Policy
@@ -40,13 +40,14 @@ class TicketSummary:
     last_30_days: dict[str, str] = field(default_factory=dict)
 
 
-def format_minutes(minutes: float) -> str:
-    """45 -> '45m', 80 -> '1h 20m', 1565 -> '1d 2h'; days are 24 h (of the SLA calendar's open time
-    when the minutes are business minutes)."""
-    days, rest = divmod(round(abs(minutes)), 1440)
+def format_minutes(minutes: float, days: bool = True) -> str:
+    """45 -> '45m', 80 -> '1h 20m', 1565 -> '1d 2h'. SLA time left is in business minutes, where a
+    24-hour "day" would mislead, so it is written with `days=False`: 1980 -> '33h'."""
+    total = round(abs(minutes))
+    day_count, rest = divmod(total, 1440) if days else (0, total)
     hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
+    if day_count:
+        return f"{day_count}d {hours}h" if hours else f"{day_count}d"
     if hours:
         return f"{hours}h {mins}m" if mins else f"{hours}h"
     return f"{mins}m"
@@ -55,10 +56,10 @@ def format_minutes(minutes: float) -> str:
 def due_text(state: TicketState) -> str:
     label = "first response" if state.metric == FIRST_RESPONSE else "resolution"
     if state.minutes_left < 0:
-        return f"{label} {format_minutes(state.minutes_left)} over"
+        return f"{label} {format_minutes(state.minutes_left, days=False)} over"
     if state.paused:
-        return f"{label} paused, {format_minutes(state.minutes_left)} left"
-    return f"{label} due in {format_minutes(state.minutes_left)}"
+        return f"{label} paused, {format_minutes(state.minutes_left, days=False)} left"
+    return f"{label} due in {format_minutes(state.minutes_left, days=False)}"
 
 
 def _worst_key(state: TicketState) -> tuple[int, int]:
@@ -82,9 +83,7 @@ def account_ticket_summary(
     lines = tuple(
         TicketLine(s.ticket_id, s.subject, s.severity, s.state, due_text(s)) for s in ranked[:MAX_LINES]
     )
-    open_count = session.scalar(
-        select(func.count()).where(Ticket.account_id == account_id, Ticket.status.in_(OPEN_STATUSES))
-    )
+    open_count = session.scalar(select(func.count()).where(Ticket.account_id == account_id, is_open()))
     return TicketSummary(
         open_count=int(open_count or 0),
         breached=sum(1 for s in worst.values() if s.state == BREACHED),
@@ -98,7 +97,13 @@ def _last_30_days(
     session: Session, policy: Policy, account_id: int, now: datetime, at_risk_share: float
 ) -> dict[str, str]:
     m = period_metrics(
-        session, policy, now - timedelta(days=30), now, account_id=account_id, now=now, at_risk_share=at_risk_share
+        session,
+        policy,
+        now - timedelta(days=30),
+        now,
+        account_id=account_id,
+        now=now,
+        at_risk_share=at_risk_share,
     )
     out = {"Tickets": str(m.tickets)}
     if m.mtta_minutes is not None:

@@ -15,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 _STATUSES = "status IN ('new', 'open', 'pending', 'on-hold', 'solved', 'closed')"
+_OPEN = "status IN ('new', 'open', 'pending', 'on-hold')"  # the partial index of open tickets
 
 
 def upgrade() -> None:
@@ -47,8 +48,14 @@ def upgrade() -> None:
         sa.CheckConstraint("csat IS NULL OR csat BETWEEN 1 AND 5", name="ck_tickets_csat"),
         sa.CheckConstraint("handle_minutes >= 0 AND agent_replies >= 0", name="ck_tickets_counts"),
     )
-    op.create_index("ix_tickets_status", "tickets", ["status"])
-    op.create_index("ix_tickets_created_at", "tickets", ["created_at"])
+    op.create_index(
+        "ix_tickets_open", "tickets", ["status"], sqlite_where=sa.text(_OPEN), postgresql_where=sa.text(_OPEN)
+    )
+    op.create_index(
+        "ix_tickets_created_at_sla",
+        "tickets",
+        ["created_at", "sla_tier", "first_response_met", "resolution_met"],
+    )
     op.create_index("ix_tickets_account_id_created_at", "tickets", ["account_id", "created_at"])
     op.create_table(
         "ticket_events",

@@ -1,0 +1,197 @@
+"""Where every open ticket stands against its SLA, streamed, and how to rank what is at stake."""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from bot.policy.model import Policy, SlaTarget
+from bot.sla.calendar import Timeline, timeline
+from bot.sla.clock import AT_RISK, BREACHED, OK, Times, first_response_reading, resolution_reading
+from bot.sla.sqltime import epoch
+from storage.models import Account
+from storage.models.tickets import Ticket, TicketEvent, is_open
+
+log = logging.getLogger(__name__)
+
+BATCH = 2000  # rows per fetch from a server-side cursor; ticket ids per query in events_by_ticket
+_STATE_ORDER = {BREACHED: 0, AT_RISK: 1, OK: 2}
+
+
+@dataclass(frozen=True)
+class TicketState:
+    ticket_id: str
+    account_id: int
+    account_name: str
+    tier: str
+    acv: Decimal
+    severity: str
+    subject: str
+    assignee: str | None
+    metric: str  # first_response | resolution
+    state: str  # ok | at_risk | breached
+    due_at: datetime  # for a paused clock: when it would be due if it resumed now
+    minutes_left: int  # open minutes on the SLA calendar; negative when overdue
+    target_minutes: int
+    tier_rank: int = 0  # policy rank, 0 = lowest tier; kept so ranking needs no policy
+    paused: bool = False  # resolution clock stopped while waiting on the customer
+
+
+def stake_key(state: TicketState) -> tuple[Any, ...]:
+    """Sort key, ascending = most at stake first: higher tier, breached before at risk, higher ACV,
+    further over (or closer to due)."""
+    return (
+        -state.tier_rank,
+        _STATE_ORDER.get(state.state, 3),
+        -state.acv,
+        state.minutes_left,
+        state.ticket_id,
+        state.metric,
+    )
+
+
+def top_at_stake(states: Iterable[TicketState], limit: int) -> list[TicketState]:
+    """The `limit` breached or at-risk states most at stake, in bounded memory."""
+    return heapq.nsmallest(limit, (s for s in states if s.state != OK), key=stake_key)
+
+
+def iter_open_ticket_states(
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    at_risk_share: float = 0.25,
+    tiers: set[str] | None = None,
+    account_id: int | None = None,
+) -> Iterator[TicketState]:
+    """One state per running metric of every open ticket: first response until responded, resolution
+    until solved. Tickets of tiers the policy does not know are skipped (and logged)."""
+    conditions: list[ColumnElement[bool]] = []
+    if tiers is not None:
+        conditions.append(Account.tier.in_(sorted(tiers)))
+    if account_id is not None:
+        conditions.append(Ticket.account_id == account_id)
+    return iter_states(session, policy, now, at_risk_share, conditions)
+
+
+class _Targets:
+    """(tier, severity) -> target, timeline and tier rank, looked up once per pair."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._cache: dict[tuple[str, str], tuple[SlaTarget, Timeline, int] | None] = {}
+
+    def get(self, tier: str, severity: str) -> tuple[SlaTarget, Timeline, int] | None:
+        key = (tier, severity)
+        if key not in self._cache:
+            try:
+                target = self.policy.tier(tier).sla[severity]
+                tl = timeline(self.policy.calendars[target.calendar])
+                self._cache[key] = (target, tl, self.policy.rank(tier))
+            except KeyError:
+                log.warning("tickets of tier %r / severity %r have no SLA in the policy", tier, severity)
+                self._cache[key] = None
+        return self._cache[key]
+
+
+def events_by_ticket(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[tuple[datetime, str]]]:
+    """Status events of these tickets, oldest first, as datetimes."""
+    found: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+    for start in range(0, len(ticket_ids), BATCH):
+        chunk = ticket_ids[start : start + BATCH]
+        rows = session.connection().execute(
+            select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.status)
+            .where(TicketEvent.ticket_id.in_(chunk))
+            .order_by(TicketEvent.ticket_id, TicketEvent.at)
+        )
+        for ticket_id, at, status in rows:
+            found[ticket_id].append((at, status))
+    return found
+
+
+def iter_states(
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    at_risk_share: float,
+    conditions: Sequence[ColumnElement[bool]] = (),
+    tier_override: str | None = None,
+    tier_column: Any = Account.tier,
+) -> Iterator[TicketState]:
+    """The engine behind `iter_open_ticket_states`, with arbitrary filters and a choice of tier (the
+    account's current tier by default; the /tier card passes the tier it shows)."""
+    targets = _Targets(policy)
+    now_ts = now.timestamp()
+    # Tickets and their events come as two streams in ticket-id order and are merged here, so memory
+    # stays bounded whatever the number of open tickets. Byte order ("C") on PostgreSQL makes the
+    # database's order Python's order, which the merge relies on to skip events it has no ticket for.
+    order = Ticket.id.collate("C") if session.get_bind().dialect.name == "postgresql" else Ticket.id
+    event_order = TicketEvent.ticket_id.collate("C") if order is not Ticket.id else TicketEvent.ticket_id
+    scope = (is_open(), *conditions)
+    stmt = (
+        select(
+            Ticket.id,
+            Ticket.account_id,
+            Account.name,
+            tier_column,
+            Account.acv,
+            Ticket.severity,
+            Ticket.subject,
+            Ticket.assignee,
+            Ticket.status,
+            # Numbers, not datetimes: the clocks compute in epoch seconds (see bot.sla.sqltime).
+            epoch(Ticket.created_at),
+            epoch(Ticket.first_response_at),
+            epoch(Ticket.solved_at),
+        )
+        .join(Account, Account.id == Ticket.account_id)
+        .where(*scope)
+        .order_by(order)
+    )
+    in_scope = select(Ticket.id).join(Account, Account.id == Ticket.account_id).where(*scope)
+    events_stmt = (
+        select(TicketEvent.ticket_id, epoch(TicketEvent.at), TicketEvent.status)
+        .where(TicketEvent.ticket_id.in_(in_scope))
+        .order_by(event_order, TicketEvent.at)
+    )
+    # Core rows on the session's connection (no ORM loading); yield_per streams through server-side
+    # cursors on PostgreSQL and fetches in batches on SQLite.
+    conn = session.connection()
+    stream = {"yield_per": BATCH}
+    events = iter(conn.execute(events_stmt, execution_options=stream))
+    head = next(events, None)
+    for row in conn.execute(stmt, execution_options=stream):
+        ticket_id, account_id, name, tier, acv, severity, subject, assignee, status, *stamps = row
+        history: list[tuple[float, str]] = []
+        while head is not None and head[0] < ticket_id:
+            head = next(events, None)
+        while head is not None and head[0] == ticket_id:
+            history.append((head[1], head[2]))
+            head = next(events, None)
+        tier = tier_override or tier
+        found = targets.get(tier, severity)
+        if found is None:
+            continue
+        target, tl, rank = found
+        times = Times(status, *stamps)
+        if times.first_response is None:
+            r = first_response_reading(times, target, tl, now_ts, at_risk_share)
+            yield TicketState(
+                ticket_id, account_id, name, tier, acv, severity, subject, assignee, r.metric, r.state,
+                datetime.fromtimestamp(r.due_ts, UTC), math.floor(r.left / 60), r.target_minutes, rank,
+            )  # fmt: skip
+        r = resolution_reading(times, history, target, tl, now_ts, at_risk_share)
+        yield TicketState(
+            ticket_id, account_id, name, tier, acv, severity, subject, assignee, r.metric, r.state,
+            datetime.fromtimestamp(r.due_ts, UTC), math.floor(r.left / 60), r.target_minutes, rank,
+            not r.running and not r.stopped,
+        )  # fmt: skip
