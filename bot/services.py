@@ -21,7 +21,7 @@ from storage.versions import ACCOUNTS, read_versions
 
 Clock = Callable[[], datetime]
 Versions = tuple[tuple[str, int], ...]
-CARD_CACHE_SIZE = 20_000
+CARD_CACHE_SIZE = 4096  # assembled cards are ~2 KB; the hot accounts fit many times over
 
 
 def system_clock() -> datetime:

@@ -10,7 +10,7 @@ import csv
 import io
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -173,6 +173,17 @@ def _read_text(source: str | os.PathLike[str] | TextIO) -> tuple[str, RowError |
     return text.removeprefix("\ufeff"), None
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their endings, without a copy of the whole text: io.StringIO would keep
+    a second, four-bytes-a-character buffer of a file with any non-Latin name in it."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        end = size if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 def _header(raw: list[str], line: int, result: ParseResult) -> Layout | None:
     positions: dict[str, int] = {}
     unknown: list[str] = []
@@ -211,7 +222,21 @@ def read_account_rows(
         result.errors.append(RowError(None, "the file is empty; expected a header line such as 'name,acv'"))
         return result
     total_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    lines: Iterable[str] = _lines(text)
+    if isinstance(source, str | os.PathLike):
+        # The text was decoded once to find encoding problems up front; the rows are read from the
+        # file again so that the whole text is not held next to 100,000 parsed rows.
+        del text
+        handle = open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below)
+        lines = handle
+    try:
+        return _parse(result, csv.reader(lines, strict=True), total_lines, progress)
+    finally:
+        if isinstance(lines, io.TextIOBase):
+            lines.close()
+
+
+def _parse(result: ParseResult, reader: Any, total_lines: int, progress: ProgressFn | None) -> ParseResult:
     layout: Layout | None = None
     end_of_previous = 0
     try:

@@ -52,6 +52,8 @@ FIELDS = (
 )
 OPTIONAL_FIELDS = ("domain", "usage_criticality", "strategic", "health_score", "owner", "region")
 
+HISTORY_BATCH = 5000
+
 
 @dataclass(frozen=True, slots=True)
 class TierMove:
@@ -298,25 +300,35 @@ def apply_plan(
 
     with sqlite_cache(conn):
         stamps = {"created_at": now, "updated_at": now}
-        new_rows = [{**p.values, "tier": p.tier} for p in plan.new]
+        # The plan's own dicts are written (and consumed): copies of 100k rows would cost ~40 MB.
+        new_rows = [p.values for p in plan.new]
+        for p in plan.new:
+            p.values["tier"] = p.tier
         ids = insert_with_ids(conn, ACCOUNTS_TABLE, new_rows, stamps, report)
+        del new_rows
         for planned, account_id in zip(plan.new, ids, strict=True):
             planned.account_id = account_id
-        changed = [{**p.values, "tier": p.tier, ROW_ID: p.account_id} for p in plan.updated]
+        for p in plan.updated:
+            p.values.update({"tier": p.tier, ROW_ID: p.account_id})
+        changed = [p.values for p in plan.updated]
         update_rows(conn, ACCOUNTS_TABLE, changed, {"updated_at": now}, lambda done: report(len(ids) + done))
-        history = [
-            {
-                "account_id": p.account_id,
-                "from_tier": p.previous_tier,
-                "to_tier": p.tier,
-                "cause": CAUSE,
-                "detail": p.detail,
-                "actor": actor,
-            }
-            for p in (*plan.new, *plan.updated)
-            if p.tier_moves
-        ]
-        insert_rows(conn, HISTORY_TABLE, history, {"at": now})
+        for p in (*plan.new, *plan.updated):
+            p.values = {}  # written and consumed; let 100k dicts go before the history is built
+        moved = [p for p in (*plan.new, *plan.updated) if p.tier_moves]
+        # History in batches: 100k history dicts at once would be the import's memory peak.
+        for start in range(0, len(moved), HISTORY_BATCH):
+            history = [
+                {
+                    "account_id": p.account_id,
+                    "from_tier": p.previous_tier,
+                    "to_tier": p.tier,
+                    "cause": CAUSE,
+                    "detail": p.detail,
+                    "actor": actor,
+                }
+                for p in moved[start : start + HISTORY_BATCH]
+            ]
+            insert_rows(conn, HISTORY_TABLE, history, {"at": now})
 
 
 def import_accounts(
@@ -338,6 +350,7 @@ def import_accounts(
     try:
         with db.session() as session:
             plan = plan_import(session, policy, parsed.rows, now, progress)
+            parsed.rows.clear()  # the plan holds what is written; 100k parsed rows are ~30 MB
             report.errors = sorted(parsed.errors + plan.errors, key=lambda e: e.line or 0)
             report.new, report.updated, report.unchanged = len(plan.new), len(plan.updated), plan.unchanged
             report.tier_moves = plan.tier_moves

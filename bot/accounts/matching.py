@@ -101,7 +101,8 @@ class AccountIndex:
 
     names: dict[int, str] = field(default_factory=dict)
     keys: dict[int, str] = field(default_factory=dict)
-    exact: dict[str, list[int]] = field(default_factory=dict)
+    # One id, or a tuple when several accounts share the form: 250k one-element lists cost ~16 MB.
+    exact: dict[str, int | tuple[int, ...]] = field(default_factory=dict)
     postings: dict[str, set[int]] = field(default_factory=dict)
     vocabulary: list[str] = field(default_factory=list)
 
@@ -117,6 +118,8 @@ class AccountIndex:
         aid = entry.account_id
         normalized = normalize(entry.name)
         key = fuzzy_key(entry.name, normalized)
+        if key == normalized:
+            key = normalized  # one string object instead of two equal ones
         self.names[aid] = entry.name
         self.keys[aid] = key
         exact_forms = {normalized, key}
@@ -124,9 +127,17 @@ class AccountIndex:
             exact_forms.add(normalize(entry.external_id))
         if entry.domain:
             exact_forms.add(entry.domain.casefold())
+        exact = self.exact
         for form in exact_forms:
-            if form:
-                self.exact.setdefault(form, []).append(aid)
+            if not form:
+                continue
+            held = exact.get(form)
+            if held is None:
+                exact[form] = aid
+            elif isinstance(held, int):
+                exact[form] = (held, aid)
+            else:
+                exact[form] = (*held, aid)
         for token in _index_tokens(key):
             self.postings.setdefault(token, set()).add(aid)
 
@@ -138,8 +149,9 @@ class AccountIndex:
         if not norm:
             return Match(MatchKind.NONE)
         for form in (query.strip().casefold(), norm, fuzzy_key(query)):
-            ids = self.exact.get(form)
-            if ids:
+            held = self.exact.get(form)
+            if held is not None:
+                ids = (held,) if isinstance(held, int) else held
                 cands = tuple(Candidate(i, self.names[i], 100.0) for i in dict.fromkeys(ids))
                 if len(cands) == 1:
                     return Match(MatchKind.EXACT, cands)

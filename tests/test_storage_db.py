@@ -1,0 +1,28 @@
+"""Schema management: head detection without Alembic agrees with Alembic, and models match migrations."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from storage.db import Database, alembic_config, head_revisions
+from storage.models import Base
+
+
+def test_head_detection_matches_alembic(db: Database) -> None:
+    assert set(head_revisions()) == set(ScriptDirectory.from_config(alembic_config(db.url)).get_heads())
+    assert db.is_current()
+
+
+def test_every_model_matches_the_migrations(db: Database) -> None:
+    with db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diffs == []
+
+
+def test_empty_database_is_migrated_on_start(tmp_path: object) -> None:
+    fresh = Database(f"sqlite:///{tmp_path}/fresh.db")
+    assert not fresh.is_current()
+    fresh.ensure_schema()
+    assert fresh.is_current()
