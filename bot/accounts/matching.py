@@ -161,24 +161,23 @@ class AccountIndex:
     def _candidate_ids(self, key: str) -> set[int]:
         """Accounts holding a near match of every query token (or of as many as possible).
 
-        Set unions and intersections run in C; the tokens with the fewest accounts narrow first.
+        The token with the fewest accounts seeds the set; the others only filter it, so common words
+        ('systems', 'data') never materialise their thousands of accounts.
         """
-        per_token: list[set[int]] = []
+        groups: list[tuple[int, list[set[int]]]] = []
         for token in _index_tokens(key):
-            near = process.extract(
-                token, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TOKEN_CUTOFF, limit=5
-            )
-            ids: set[int] = set()
-            for vocab_token, _score, _ in near:
-                ids |= self.postings[vocab_token]
-            if ids:
-                per_token.append(ids)
-        if not per_token:
+            near = process.extract(token, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TOKEN_CUTOFF, limit=5)
+            postings = [self.postings[vocab_token] for vocab_token, _score, _ in near]
+            if postings:
+                groups.append((sum(len(p) for p in postings), postings))
+        if not groups:
             return set()
-        per_token.sort(key=len)
-        candidates = per_token[0]
-        for ids in per_token[1:]:
-            narrowed = candidates & ids
+        groups.sort(key=lambda g: g[0])
+        candidates: set[int] = set().union(*groups[0][1])
+        for _size, postings in groups[1:]:
+            narrowed: set[int] = set()
+            for posting in postings:
+                narrowed |= candidates & posting  # C-level, walks the smaller of the two sets
             if not narrowed:
                 break  # a token that matches nothing alongside the others is probably the typo
             candidates = narrowed

@@ -1,9 +1,83 @@
-"""CLI commands for decisions (filled by its own work)."""
+"""`tierbot decisions list|export`: decision records from the terminal."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.table import Table
+from rich.text import Text
+
+from bot.cli.context import console, fail, load_services
+from bot.decisions.export import to_json, to_markdown
+from bot.decisions.listing import LIST_FILTERS, ListQuery, count_text, list_decisions
+from bot.decisions.record import format_short_id, local_today, parse_short_id
+from bot.decisions.snapshot import load_snapshot
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
-    return None
+    decisions = typer.Typer(help="Tiering decision records: list them, export one.", no_args_is_help=True)
+    app.add_typer(decisions, name="decisions")
+
+    @decisions.command("list")
+    def list_command(
+        status: str = typer.Option(
+            "open", "--status", help="open (in force), due (review date reached) or all"
+        ),
+        limit: int = typer.Option(100, "--limit", min=1, max=10_000),
+    ) -> None:
+        """Print decision records."""
+        if status not in LIST_FILTERS:
+            fail(f"--status must be one of {', '.join(LIST_FILTERS)}, not {status!r}")
+        services = load_services()
+        today = local_today(services.clock(), services.settings.default_timezone)
+        with services.db.session() as session:
+            lines, total = list_decisions(session, ListQuery(status=status, limit=limit), today)
+        table = Table(
+            title=f"Decisions ({status}): {count_text(total)}"
+            + (f", {len(lines)} shown" if total > len(lines) else "")
+        )
+        for column in ("Id", "Title", "Owner", "Status", "Review date"):
+            table.add_column(column, overflow="fold")
+        for line in lines:
+            state = line.status + (f" ({line.last_outcome})" if line.last_outcome else "")
+            due = " (due)" if line.in_force and line.review_date <= today else ""
+            title = line.title.strip()
+            # Text(), not str: a title like "[red] tier" is the user's text, not Rich markup.
+            table.add_row(
+                line.short_id,
+                Text(title if len(title) <= 80 else title[:79] + "…"),
+                Text(line.owner),
+                state,
+                line.review_date.isoformat() + due,
+            )
+        console.print(table)
+
+    @decisions.command("export")
+    def export_command(
+        decision: str = typer.Argument(..., help="The record's id, e.g. D-42"),
+        fmt: str = typer.Option("md", "--format", help="md (a Markdown decision record) or json"),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Write to this file instead of stdout"
+        ),
+    ) -> None:
+        """Write one record as a Markdown decision record or as JSON."""
+        if fmt not in ("md", "json"):
+            fail(f"--format must be md or json, not {fmt!r}")
+        decision_id = parse_short_id(decision)
+        if decision_id is None:
+            fail(f"{decision!r} is not a decision id; write it like D-42")
+        services = load_services()
+        with services.db.session() as session:
+            record = load_snapshot(session, decision_id)
+        if record is None:
+            fail(f"there is no decision {format_short_id(decision_id)}")
+        text = to_markdown(record, services.policy) if fmt == "md" else to_json(record)
+        if output is None:
+            typer.echo(text, nl=False)
+            return
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror}")
+        console.print(f"{record.short_id} written to {output}", highlight=False, markup=False)

@@ -7,8 +7,9 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -38,6 +39,27 @@ def web_client(services: Services, token: str | None = None) -> WebClient:
         ]
     )
     return client
+
+
+class OncePerEvent(Middleware):
+    """Slack re-delivers an event it thinks failed (X-Slack-Retry-Num) with the same event_id: a
+    claimed id means the work was done, and the retry only needs a 200.
+
+    A class rather than an `@app.middleware` function: Bolt inspects a function's arguments on
+    every request, which cost ~90 µs on each /tier.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        body = req.body
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not claim(self.services.db, f"event:{event_id}"):
+            return BoltResponse(status=200, body="")
+        return next()
 
 
 def create_app(services: Services, signing_secret: str | None = None, client: WebClient | None = None) -> App:
@@ -71,15 +93,7 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
         logger=logging.getLogger("tierbot.bolt"),
     )
 
-    @app.middleware
-    def once_per_event(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        # Slack re-delivers an event it thinks failed (X-Slack-Retry-Num) with the same event_id:
-        # a claimed id means the work was done, and the retry only needs a 200.
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not claim(services.db, f"event:{event_id}"):
-            return BoltResponse(status=200, body="")
-        next()
-        return None
+    app.use(OncePerEvent(services))
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -1,0 +1,157 @@
+"""Small modals around one record: View (everything, with history), Review (outcome), Reverse (reason)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from bot.decisions.record import METRIC_LABELS, OUTCOME_LABELS
+from bot.decisions.snapshot import RecordSnapshot
+from bot.policy.model import Policy
+from bot.text import truncate
+from bot.views import decision_ids as ids
+from bot.views.blocks import Block, actions, bullet_list, button, context, section
+from bot.views.decision_record import cut, show_blocks, trigger_lines
+
+View = dict[str, Any]
+FULL = 2900  # a modal has room for each field whole (3,000 typed; escaping may add a little)
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def record_metadata(decision_id: int, channel: str | None = None, ts: str | None = None) -> str:
+    return json.dumps({"id": decision_id, "ch": channel, "ts": ts})
+
+
+def read_metadata(view: dict[str, Any]) -> tuple[int | None, str | None, str | None]:
+    """(decision id, channel, message ts) from a record modal's private_metadata."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        decision_id = meta.get("id")
+        return (decision_id if isinstance(decision_id, int) else None), meta.get("ch"), meta.get("ts")
+    except (ValueError, AttributeError):
+        return None, None, None
+
+
+def view_modal(record: RecordSnapshot, policy: Policy, today: date, *, can_change: bool) -> View:
+    blocks = show_blocks(record, policy, today, limit=FULL)
+    if can_change and record.status in ("open", "reviewed"):
+        blocks.append(actions([button("Edit this record", ids.EDIT, str(record.id))]))
+    blocks.append(
+        context(f"`tierbot decisions export {record.short_id}` writes it as a Markdown decision record.")
+    )
+    return {
+        "type": "modal",
+        "callback_id": ids.VIEW_MODAL,
+        "title": _plain(truncate(f"Decision {record.short_id}", 24)),
+        "close": _plain("Close"),
+        "private_metadata": record_metadata(record.id),
+        "blocks": blocks[:100],
+    }
+
+
+def review_modal(
+    record: RecordSnapshot,
+    policy: Policy,
+    next_review: date | None,
+    *,
+    outcome: str | None = None,
+    channel: str | None = None,
+    ts: str | None = None,
+) -> View:
+    data = record.data
+    metrics = [
+        f"{METRIC_LABELS.get(m.metric, m.metric)}: baseline {cut(m.baseline, 200)} → target {cut(m.target, 200)}"
+        for m in data.success_metrics
+    ]
+    triggers = trigger_lines(record, policy)
+    options = [{"text": _plain(label), "value": key} for key, label in OUTCOME_LABELS.items()]
+    outcome_element: dict[str, Any] = {"type": "radio_buttons", "action_id": ids.INPUT, "options": options}
+    initial = next((o for o in options if o["value"] == outcome), None)
+    if initial is not None:
+        outcome_element["initial_option"] = initial
+    date_element: dict[str, Any] = {"type": "datepicker", "action_id": ids.INPUT}
+    if next_review is not None:
+        date_element["initial_date"] = next_review.isoformat()
+    blocks: list[Block] = [
+        section(f"*{record.short_id}* · {cut(data.title, 500)}"),
+        context("Post-review: decide whether to continue, adapt or stop, on the signals below."),
+        section("*Success metrics*\n" + bullet_list(metrics)),
+        section(
+            f"*Reversal signal*\n{cut(data.reversal_signal, 1200)}\n*Stop conditions*\n{cut(data.stop_conditions, 1200)}"
+        ),
+        section("*Review triggers*\n" + (bullet_list(triggers) if triggers else "_none_")),
+        section(
+            f"*Operating review*\n{cut(data.cadence_operating, 1000)}\n*Post-review*\n{cut(data.cadence_post, 1000)}"
+        ),
+        {"type": "input", "block_id": ids.OUTCOME, "label": _plain("Outcome"), "element": outcome_element},
+        {
+            "type": "input",
+            "block_id": ids.NOTE,
+            "label": _plain("What the review found"),
+            "optional": True,
+            "element": {
+                "type": "plain_text_input",
+                "action_id": ids.INPUT,
+                "multiline": True,
+                "max_length": 3000,
+            },
+        },
+        {
+            "type": "input",
+            "block_id": ids.NEXT_REVIEW,
+            "label": _plain("Next review (continue or adapt)"),
+            "optional": True,
+            "element": date_element,
+            "hint": _plain(f"Up to the horizon, {data.horizon.isoformat() if data.horizon else '?'}."),
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.REVIEW_MODAL,
+        "title": _plain(truncate(f"Review {record.short_id}", 24)),
+        "submit": _plain("Record review"),
+        "close": _plain("Cancel"),
+        "private_metadata": record_metadata(record.id, channel, ts),
+        "blocks": blocks,
+    }
+
+
+def reverse_modal(record: RecordSnapshot, *, channel: str | None = None, ts: str | None = None) -> View:
+    blocks: list[Block] = [
+        section(f"*{record.short_id}* · {cut(record.data.title, 500)}"),
+        section(f"*Reversal signal recorded*\n{cut(record.data.reversal_signal, 2000)}"),
+        {
+            "type": "input",
+            "block_id": ids.REASON,
+            "label": _plain("What happened that reverses it"),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": ids.INPUT,
+                "multiline": True,
+                "max_length": 3000,
+            },
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.REVERSE_MODAL,
+        "title": _plain(truncate(f"Reverse {record.short_id}", 24)),
+        "submit": _plain("Reverse"),
+        "close": _plain("Cancel"),
+        "private_metadata": record_metadata(record.id, channel, ts),
+        "blocks": blocks,
+    }
+
+
+def notice_modal(title: str, text: str) -> View:
+    """A modal that only says something (a refusal where there is no message to answer in)."""
+    return {
+        "type": "modal",
+        "title": _plain(truncate(title, 24)),
+        "close": _plain("Close"),
+        "blocks": [section(text)],
+    }
