@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.views.notice import notice_view
+
 log = logging.getLogger(__name__)
 
 DB_DOWN = (
@@ -20,7 +22,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def guarded(func: F) -> F:
-    """Wrap a Bolt listener: a database error acks (or responds) with DB_DOWN instead of failing."""
+    """Wrap a Bolt listener: a database error acks (or responds) with DB_DOWN instead of failing.
+
+    Modal submissions get a notice pushed over the form (a message ack is not a valid answer
+    there), and external-select searches get no options. The listener must take `body` for that.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -30,7 +36,13 @@ def guarded(func: F) -> F:
             log.error("database error in %s: %s", func.__name__, exc.__class__.__name__)
             ack = kwargs.get("ack")
             if ack is not None and getattr(ack, "response", None) is None:
-                ack(text=DB_DOWN, response_type="ephemeral")
+                kind = (kwargs.get("body") or {}).get("type")
+                if kind == "view_submission":
+                    ack(response_action="push", view=notice_view(DB_DOWN))
+                elif kind == "block_suggestion":
+                    ack(options=[])
+                else:
+                    ack(text=DB_DOWN, response_type="ephemeral")
                 return None
             respond = kwargs.get("respond")
             if respond is not None:

@@ -26,8 +26,6 @@ from sqlalchemy.orm import Session
 from bot.decisions.record import format_short_id
 from storage.models.decisions import Decision
 
-CLOSED_STATUSES = ("reversed", "superseded")
-
 
 @dataclass(frozen=True)
 class ReviewDue:
@@ -61,7 +59,8 @@ def due_reviews(session: Session, today: date, lead_days: int) -> list[ReviewDue
             Decision.last_reviewed_at,
         )
         .where(
-            Decision.status.not_in(CLOSED_STATUSES),
+            # Reversed, superseded, or stopped at a review: nothing left to review.
+            Decision.in_force.is_(True),
             Decision.review_date.is_not(None),
             Decision.review_date <= horizon,
         )

@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 
 from bot.decisions.record import METRIC_UNITS, format_short_id
 from bot.policy.model import Policy
-from bot.reviews.reminders import CLOSED_STATUSES
 from bot.sla.metrics import measure
 from storage.models import Account
 from storage.models.decisions import Decision, ReviewTrigger
@@ -82,7 +81,7 @@ def evaluate_triggers(session: Session, policy: Policy, now: datetime) -> list[T
     rows = session.execute(
         select(ReviewTrigger, Decision)
         .join(Decision, Decision.id == ReviewTrigger.decision_id)
-        .where(Decision.status.not_in(CLOSED_STATUSES))
+        .where(Decision.in_force.is_(True))
         .order_by(ReviewTrigger.id)
     ).all()
     account_ids = {t.scope_account_id for t, _ in rows if t.scope_account_id is not None}

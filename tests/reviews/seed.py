@@ -17,6 +17,7 @@ def add_decision(
     owner: str = "UOWNER",
     source_channel: str | None = "CDECISIONS",
     last_reviewed_at: datetime | None = None,
+    last_outcome: str | None = None,
 ) -> int:
     with db.session() as session:
         decision = Decision(
@@ -28,6 +29,7 @@ def add_decision(
             review_date=review_date,
             source_channel=source_channel,
             last_reviewed_at=last_reviewed_at,
+            last_outcome=last_outcome,
             created_by=owner,
         )
         session.add(decision)

@@ -24,6 +24,7 @@ def test_lead_window_overdue_and_closed_decisions(db: Database) -> None:
     add_decision(db, "Reversed", date(2026, 11, 10), status="reversed")
     add_decision(db, "Superseded", date(2026, 11, 18), status="superseded")
     reviewed = add_decision(db, "Reviewed, next date set", date(2026, 11, 22), status="reviewed")
+    add_decision(db, "Stopped at review", date(2026, 11, 21), status="reviewed", last_outcome="stop")
     due = _due(db)
     assert [(d.decision_id, d.days_left) for d in due] == [
         (overdue, -10),

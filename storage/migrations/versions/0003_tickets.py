@@ -43,10 +43,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name="fk_tickets_account_id_accounts", ondelete="CASCADE"
         ),
-        sa.CheckConstraint("severity IN ('sev1', 'sev2', 'sev3', 'sev4')", name="ck_tickets_severity"),
-        sa.CheckConstraint(_STATUSES, name="ck_tickets_status"),
-        sa.CheckConstraint("csat IS NULL OR csat BETWEEN 1 AND 5", name="ck_tickets_csat"),
-        sa.CheckConstraint("handle_minutes >= 0 AND agent_replies >= 0", name="ck_tickets_counts"),
+        sa.CheckConstraint("severity IN ('sev1', 'sev2', 'sev3', 'sev4')", name=op.f("ck_tickets_severity")),
+        sa.CheckConstraint(_STATUSES, name=op.f("ck_tickets_status")),
+        sa.CheckConstraint("csat IS NULL OR csat BETWEEN 1 AND 5", name=op.f("ck_tickets_csat")),
+        sa.CheckConstraint("handle_minutes >= 0 AND agent_replies >= 0", name=op.f("ck_tickets_counts")),
     )
     op.create_index(
         "ix_tickets_open", "tickets", ["status"], sqlite_where=sa.text(_OPEN), postgresql_where=sa.text(_OPEN)
@@ -67,7 +67,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["ticket_id"], ["tickets.id"], name="fk_ticket_events_ticket_id_tickets", ondelete="CASCADE"
         ),
-        sa.CheckConstraint(_STATUSES, name="ck_ticket_events_status"),
+        sa.CheckConstraint(_STATUSES, name=op.f("ck_ticket_events_status")),
     )
     op.create_index("ix_ticket_events_ticket_id_at", "ticket_events", ["ticket_id", "at"], unique=True)
 
