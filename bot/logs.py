@@ -35,6 +35,8 @@ def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Non
         root.addHandler(handler)
     install_redaction(secrets)
     root.setLevel(level.upper())
+    # Migration chatter on every command start says nothing a user needs; failures still show.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
 
 
 def install_redaction(secrets: tuple[str, ...] = ()) -> None:

@@ -29,10 +29,9 @@ STATE_ICON = {"breached": ":red_circle:", "at_risk": ":large_orange_circle:", "o
 
 
 def _duration(minutes: int) -> str:
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else ""]
-    return "".join(parts) or "0m"
+    # Hours, never days: on a business calendar "40h" is five business days, "1d16h" would mislead.
+    hours, mins = divmod(minutes, 60)
+    return (f"{hours}h" if hours else "") + (f"{mins}m" if mins else "") or "0m"
 
 
 def _owner(owner: str | None) -> str:
