@@ -74,6 +74,16 @@ def answer(services: Services, text: str, user_id: str) -> dict[str, Any]:
         except OverrideError as exc:
             return tier_card.notice_message(str(exc))
 
+    # The same question in the same minute, with no data changed anywhere, has the same answer:
+    # agents look up the same hot accounts over and over.
+    minute = services.clock().replace(second=0, microsecond=0)
+    message: dict[str, Any] = services.cached(
+        ("answer", command.casefold(), minute), lambda: _lookup_message(services, command)
+    )
+    return message
+
+
+def _lookup_message(services: Services, command: str) -> dict[str, Any]:
     result = lookup(services, command)
     if result.outcome is Outcome.HELP:
         return tier_card.help_message()

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import UserDefinedType
 
 BATCH = 5000
-SQLITE_CACHE_KIB = 16384
+SQLITE_CACHE_KIB = 8192
 ROW_ID = "row_id"  # the key holding the primary key in rows given to update_rows
 OnBatch = Callable[[int], None] | None
 

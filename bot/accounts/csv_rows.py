@@ -95,6 +95,9 @@ class Layout:
         return frozenset(c for c in COLUMNS if getattr(self, c) >= 0)
 
 
+MEMO_LIMIT = 4096
+
+
 class RowValidator:
     """Turns records into AccountRows for one file layout.
 
@@ -110,7 +113,11 @@ class RowValidator:
     @staticmethod
     def _cell(memo: dict[str, Cell], parse: Callable[[str], Cell], raw: str, errors: list[str]) -> Any:
         if (parsed := memo.get(raw)) is None:
-            parsed = memo[raw] = parse(raw)
+            parsed = parse(raw)
+            # Bounded: repeated values (criticality, owners, round amounts) fit; unique ones
+            # (domains, most amounts) would cost ~230 bytes a row for nothing.
+            if len(memo) < MEMO_LIMIT:
+                memo[raw] = parsed
         if parsed[1] is not None:
             errors.append(parsed[1])
         return parsed[0]

@@ -53,6 +53,7 @@ FIELDS = (
 OPTIONAL_FIELDS = ("domain", "usage_criticality", "strategic", "health_score", "owner", "region")
 
 HISTORY_BATCH = 5000
+TIER_MEMO_LIMIT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +171,7 @@ class _Tiers:
             return hit
         result = evaluate(self.policy, AccountFacts(*key), override, self.now)
         out = result.tier, "; ".join(r.text for r in result.reasons if r.applied)
-        if override is None:
+        if override is None and len(self.memo) < TIER_MEMO_LIMIT:  # bounded: most ACVs are unique
             self.memo[key] = out
         return out
 
