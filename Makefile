@@ -25,8 +25,13 @@ unit: $(STAMP)
 
 test: lint unit
 
+# Each prints its numbers against its targets; tier_http needs wrk (apt-get install wrk).
+# Set TEST_DATABASE_URL to run the digest benchmarks on PostgreSQL too.
 bench: $(STAMP)
-	$(BIN)/python -m bench.tier_lookup
+	$(BIN)/python -m bench.tier_http
+	$(BIN)/python -m bench.import_accounts
+	$(BIN)/python -m bench.decisions
+	$(BIN)/python -m bench.digest
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
