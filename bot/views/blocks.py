@@ -7,6 +7,10 @@ from typing import Any
 from bot.text import truncate
 
 Block = dict[str, Any]
+Message = dict[str, Any]  # a chat message or an ack body: text fallback plus blocks
+
+# How an SLA state shows on every surface (the /tier card, digests).
+STATE_ICON = {"breached": ":red_circle:", "at_risk": ":large_orange_circle:", "ok": ":large_green_circle:"}
 
 SECTION_TEXT_MAX = 3000
 FIELD_MAX = 2000

@@ -8,7 +8,6 @@ full record (`/decision show D-42`, the View button, `tierbot decisions export`)
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from bot.decisions.export import event_summary, tier_name
 from bot.decisions.listing import RecordLine, count_text
@@ -20,6 +19,7 @@ from bot.views import decision_ids as ids
 from bot.views.blocks import (
     SECTION_TEXT_MAX,
     Block,
+    Message,
     actions,
     bullet_list,
     button,
@@ -30,7 +30,6 @@ from bot.views.blocks import (
     section,
 )
 
-Message = dict[str, Any]
 SHORT = 600  # per field in the channel record
 LONG = 1400  # per field in /decision show (many fields share one message)
 

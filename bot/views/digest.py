@@ -20,7 +20,9 @@ from bot.views import digest_ids
 from bot.views.blocks import (
     MESSAGE_BLOCKS_MAX,
     SECTION_TEXT_MAX,
+    STATE_ICON,
     Block,
+    Message,
     actions,
     button,
     context,
@@ -31,8 +33,6 @@ from bot.views.blocks import (
     section,
 )
 
-Message = dict[str, Any]
-ICON = {"breached": ":red_circle:", "at_risk": ":large_orange_circle:"}
 SNOOZE_LABELS = {"1h": "Snooze 1 hour", "4h": "Snooze 4 hours", "tomorrow": "Snooze until tomorrow"}
 _RESERVED = 2  # blocks kept free for the closing context lines
 
@@ -77,7 +77,7 @@ def item_line(item: DigestItem, policy: Policy) -> str:
         due = f"{metric} due in {format_minutes(item.minutes_left, days=False)}"
     severity = SEVERITY_LABELS.get(item.severity, item.severity).split(" · ")[0]
     return (
-        f"{ICON.get(item.state, '')} *{escape_mrkdwn(truncate(item.account_name, 80))}* "
+        f"{STATE_ICON.get(item.state, '')} *{escape_mrkdwn(truncate(item.account_name, 80))}* "
         f"({escape_mrkdwn(_tier_name(policy, item.tier))}) · `{escape_mrkdwn(item.ticket_id)}` "
         f"{escape_mrkdwn(truncate(item.subject, 100))} · {severity} · {due}"
     )

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.schedule.periods import Occurrence
 from bot.text import escape_mrkdwn
-from bot.views.blocks import bullet_list, context, fallback, section
-
-Message = dict[str, Any]
+from bot.views.blocks import Message, bullet_list, context, fallback, section
 
 USAGE = (
     "*`/digest subscribe [#channel] daily 09:00 [tiers ...] [tz=Europe/Paris] [skip-holidays=US]`*\n"

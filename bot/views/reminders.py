@@ -12,9 +12,7 @@ from bot.reviews.reminders import ReviewDue
 from bot.reviews.triggers import TriggerFiring, format_value
 from bot.text import escape_mrkdwn, truncate
 from bot.views import decision_ids, reminder_ids
-from bot.views.blocks import Block, actions, button, context, fallback, section
-
-Message = dict[str, Any]
+from bot.views.blocks import Block, Message, actions, button, context, fallback, section
 
 
 def _owner(owner: str | None) -> str:

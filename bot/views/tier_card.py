@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from bot.accounts.lookup import AccountCard
 from bot.accounts.matching import Candidate
@@ -12,7 +11,9 @@ from bot.policy.model import SEVERITIES, SEVERITY_LABELS, Policy
 from bot.text import escape_mrkdwn, truncate
 from bot.views import decision_ids, tier_ids
 from bot.views.blocks import (
+    STATE_ICON,
     Block,
+    Message,
     actions,
     bullet_list,
     button,
@@ -23,9 +24,6 @@ from bot.views.blocks import (
     header,
     section,
 )
-
-Message = dict[str, Any]
-STATE_ICON = {"breached": ":red_circle:", "at_risk": ":large_orange_circle:", "ok": ":large_green_circle:"}
 
 
 def _duration(minutes: int) -> str:
