@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import typer
 
@@ -18,24 +14,6 @@ from bot.services import Services
 def _services_for_worker() -> Services:
     # Each gunicorn worker builds its own engine; the master already migrated the schema.
     return Services.from_settings(get_settings(), migrate=False)
-
-
-@contextmanager
-def _scheduler_process(enabled: bool) -> Iterator[None]:
-    """The schedule in its own process next to the web server; leader election makes it safe to run
-    alongside `tierbot scheduler` processes elsewhere."""
-    if not enabled:
-        yield
-        return
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "scheduler"], env=os.environ.copy())
-    try:
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
@@ -72,7 +50,9 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         host: str = typer.Option("0.0.0.0", help="Interface to bind."),
         workers: int = typer.Option(int(os.environ.get("WEB_CONCURRENCY", "2")), help="Worker processes."),
         threads: int = typer.Option(4, help="Threads per worker."),
-        with_scheduler: bool = typer.Option(False, "--with-scheduler", help="Also run the schedule."),
+        with_scheduler: bool = typer.Option(
+            False, "--with-scheduler", help="Also run the schedule in this process (small teams)."
+        ),
     ) -> None:
         """Serve Slack over HTTP (POST /slack/events, GET /healthz) under gunicorn."""
         from bot.slack.server import serve as gunicorn_serve
@@ -81,8 +61,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         if not settings.has_slack_http:
             fail("serving Slack needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or run `tierbot console`).")
         load_services()  # migrates once, in the master, before workers fork
-        with _scheduler_process(with_scheduler):
-            gunicorn_serve(_services_for_worker, host, port or settings.port, workers, threads)
+        gunicorn_serve(_services_for_worker, host, port or settings.port, workers, threads, with_scheduler)
 
     @app.command("run")
     def run(
@@ -103,14 +82,16 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
             assert settings.slack_app_token is not None
             console.print("serving Slack over Socket Mode")
-            with _scheduler_process(with_scheduler):
-                SocketModeHandler(create_app(services), settings.slack_app_token.get_secret_value()).start()
+            if with_scheduler:
+                from bot.schedule.runner import start_background_scheduler
+
+                start_background_scheduler(services)
+            SocketModeHandler(create_app(services), settings.slack_app_token.get_secret_value()).start()
         elif settings.has_slack_http:
             from bot.slack.server import serve as gunicorn_serve
 
             console.print(f"serving Slack over HTTP on port {settings.port}")
-            with _scheduler_process(with_scheduler):
-                gunicorn_serve(_services_for_worker, "0.0.0.0", settings.port, 2, 4)
+            gunicorn_serve(_services_for_worker, "0.0.0.0", settings.port, 2, 4, with_scheduler)
         else:
             from bot.slack.console import Console
 

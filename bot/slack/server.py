@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -41,7 +42,14 @@ def create_wsgi(services: Services, **app_kwargs: Any) -> WSGIApp:
     return app
 
 
-def serve(services_factory: Callable[[], Services], host: str, port: int, workers: int, threads: int) -> None:
+def serve(
+    services_factory: Callable[[], Services],
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    with_scheduler: bool = False,
+) -> None:
     """Run under gunicorn: pre-forked workers, each building its own Services (engines do not survive fork)."""
     from gunicorn.app.base import BaseApplication
 
@@ -57,6 +65,13 @@ def serve(services_factory: Callable[[], Services], host: str, port: int, worker
         def load(self) -> WSGIApp:
             services = services_factory()
             services.account_index()  # warm the matcher before the first request arrives
+            if with_scheduler:
+                # In each worker, after the fork: no scheduler thread ever crosses a fork, and the
+                # lease in the database lets exactly one of the workers' schedulers post.
+                from bot.schedule.runner import start_background_scheduler
+
+                handle = start_background_scheduler(services)
+                atexit.register(handle.shutdown)
             return create_wsgi(services)
 
     _Gunicorn().run()

@@ -15,6 +15,7 @@ import httpx
 
 from bot.policy.model import Policy
 from storage.db import Database
+from storage.models.schedule import SchedulerLease
 from tests.conftest import add_account
 from tests.fake_slack import FakeSlack, validate_message
 from tests.slack_http import SIGNING_SECRET, SlackHTTP
@@ -26,16 +27,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_answers_signed_requests_concurrently(
-    db: Database, policy: Policy, fake_slack: FakeSlack
-) -> None:
-    add_account(db, policy, "Acme Corp", 32000, external_id="ACME-001")
+def start_serve(
+    db: Database, fake_slack: FakeSlack, *extra: str, **env_extra: str
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = os.environ | {
         "DATABASE_URL": db.url,
         "SLACK_BOT_TOKEN": "xoxb-serve-test",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake_slack.url,
+        **env_extra,
     }
     tierbot = Path(sys.executable).with_name("tierbot")
     proc = subprocess.Popen(
@@ -50,23 +51,37 @@ def test_serve_answers_signed_requests_concurrently(
             "2",
             "--threads",
             "2",
+            *extra,
         ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+        assert time.time() < deadline, "server did not come up"
+        time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    return proc.stdout.read().decode() if proc.stdout else ""
+
+
+def test_serve_answers_signed_requests_concurrently(
+    db: Database, policy: Policy, fake_slack: FakeSlack
+) -> None:
+    add_account(db, policy, "Acme Corp", 32000, external_id="ACME-001")
+    proc, base = start_serve(db, fake_slack)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-            assert time.time() < deadline, "server did not come up"
-            time.sleep(0.2)
         slack = SlackHTTP(base_url=base, response_url=fake_slack.response_url())
         with ThreadPoolExecutor(8) as pool:
             responses = list(pool.map(lambda _: slack.command("/tier", "ACME-001"), range(32)))
@@ -77,7 +92,20 @@ def test_serve_answers_signed_requests_concurrently(
             assert message["text"] == "Acme Corp is Enterprise tier"
         assert slack.command("/tier", "acme", signed=False).status_code == 401
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-    output = proc.stdout.read().decode() if proc.stdout else ""
+        output = stop(proc)
     assert "xoxb-serve-test" not in output and SIGNING_SECRET not in output
+
+
+def test_serve_with_scheduler_runs_the_schedule_in_the_workers(db: Database, fake_slack: FakeSlack) -> None:
+    proc, _base = start_serve(db, fake_slack, "--with-scheduler", SCHEDULER_TICK_SECONDS="1")
+    try:
+        deadline = time.time() + 30
+        holder = None
+        while holder is None and time.time() < deadline:
+            with db.session() as session:
+                lease = session.get(SchedulerLease, "scheduler")
+                holder = lease.holder if lease is not None else None
+            time.sleep(0.3)
+        assert holder, "no scheduler took the lease"
+    finally:
+        stop(proc)
