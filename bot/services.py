@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -20,6 +20,7 @@ from storage.models import Account
 from storage.versions import ACCOUNTS, read_versions
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 Versions = tuple[tuple[str, int], ...]
 CARD_CACHE_SIZE = 4096  # assembled cards are ~2 KB; the hot accounts fit many times over
 
@@ -80,16 +81,19 @@ class Services:
                 self._index_version = version
             return self._index
 
-    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
-        """A value computed once per data version (callers put time buckets in the key if they need)."""
+    def cached(self, key: Any, now: datetime, make: Callable[[], tuple[T, datetime | None]]) -> T:
+        """A value computed once per data version; `make` also says until when it holds (None: for as
+        long as the data do), so values that move with the clock expire and the rest do not."""
         full_key = (key, self.versions())
         with self._lock:
-            if full_key in self._cache:
+            hit = self._cache.get(full_key)
+            if hit is not None and (hit[1] is None or now < hit[1]):
                 self._cache.move_to_end(full_key)
-                return self._cache[full_key]
-        value = make()
+                return hit[0]
+        value, until = make()
         with self._lock:
-            self._cache[full_key] = value
+            self._cache[full_key] = (value, until)
+            self._cache.move_to_end(full_key)
             if len(self._cache) > CARD_CACHE_SIZE:
                 self._cache.popitem(last=False)
         return value

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.accounts.lookup import Outcome, account_card, lookup
+from bot.accounts.lookup import Outcome, account_card, card_valid_until, lookup
 from bot.accounts.matching import MatchKind
 from bot.accounts.overrides import OverrideError, clear_override, parse_set, set_override
 from bot.services import Services
@@ -74,24 +75,25 @@ def answer(services: Services, text: str, user_id: str) -> dict[str, Any]:
         except OverrideError as exc:
             return tier_card.notice_message(str(exc))
 
-    # The same question in the same minute, with no data changed anywhere, has the same answer:
-    # agents look up the same hot accounts over and over.
-    minute = services.clock().replace(second=0, microsecond=0)
-    message: dict[str, Any] = services.cached(
-        ("answer", command.casefold(), minute), lambda: _lookup_message(services, command)
+    # Agents look up the same hot accounts over and over: the same question, with no data changed
+    # anywhere and the card's clock-driven parts still current, has the same answer.
+    now = services.clock()
+    return services.cached(
+        ("answer", command.casefold()), now, lambda: _lookup_message(services, command, now)
     )
-    return message
 
 
-def _lookup_message(services: Services, command: str) -> dict[str, Any]:
-    result = lookup(services, command)
+def _lookup_message(
+    services: Services, command: str, now: datetime
+) -> tuple[dict[str, Any], datetime | None]:
+    result = lookup(services, command, now)
     if result.outcome is Outcome.HELP:
-        return tier_card.help_message()
+        return tier_card.help_message(), None
     if result.outcome is Outcome.FOUND and result.card is not None:
-        return tier_card.card_message(result.card, services.policy)
+        return tier_card.card_message(result.card, services.policy), card_valid_until(result.card, now)
     if result.outcome is Outcome.CHOOSE:
-        return tier_card.choices_message(result.query, result.candidates)
-    return tier_card.not_found_message(result.query, result.candidates)
+        return tier_card.choices_message(result.query, result.candidates), None
+    return tier_card.not_found_message(result.query, result.candidates), None
 
 
 def register(app: App, services: Services) -> None:

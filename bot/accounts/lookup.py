@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.accounts.matching import Candidate, Match, MatchKind
@@ -54,10 +54,23 @@ class Lookup:
 
 
 def account_card(services: Services, account_id: int, now: datetime | None = None) -> AccountCard | None:
-    """The card, assembled once per account, data version and minute (SLA time left moves by minutes)."""
-    now = now or services.clock()
-    minute = now.replace(second=0, microsecond=0)
-    return services.cached(("card", account_id, minute), lambda: _assemble(services, account_id, now))
+    """The card, assembled once per account and data version while the clock does not change it."""
+    at = now or services.clock()
+    return services.cached(("card", account_id), at, lambda: _timed(_assemble(services, account_id, at), at))
+
+
+def card_valid_until(card: AccountCard | None, now: datetime) -> datetime | None:
+    """Open tickets' time left moves by the minute; the rest (30-day figures, override expiry by date)
+    is allowed to be up to an hour old."""
+    if card is None:
+        return None
+    if card.tickets is not None and card.tickets.open_count:
+        return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def _timed(card: AccountCard | None, now: datetime) -> tuple[AccountCard | None, datetime | None]:
+    return card, card_valid_until(card, now)
 
 
 def _assemble(services: Services, account_id: int, now: datetime) -> AccountCard | None:

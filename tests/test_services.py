@@ -1,0 +1,51 @@
+"""Caches that never serve stale data: data versions invalidate everything, the clock only what it moves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.accounts.lookup import AccountCard, card_valid_until
+from bot.policy.evaluate import TierResult
+from bot.services import Services
+from bot.sla.briefs import TicketSummary
+from storage.versions import ACCOUNTS, bump_version
+
+NOW = datetime(2026, 11, 23, 10, 17, 42, tzinfo=UTC)
+
+
+def test_value_holds_until_its_expiry(services: Services) -> None:
+    made: list[int] = []
+
+    def make() -> tuple[int, datetime | None]:
+        made.append(1)
+        return len(made), NOW + timedelta(minutes=1)
+
+    assert services.cached("k", NOW, make) == 1
+    assert services.cached("k", NOW + timedelta(seconds=59), make) == 1
+    assert services.cached("k", NOW + timedelta(minutes=1), make) == 2
+
+
+def test_a_write_anywhere_invalidates(services: Services) -> None:
+    calls = iter(range(10))
+    assert services.cached("k", NOW, lambda: (next(calls), None)) == 0
+    assert services.cached("k", NOW + timedelta(days=9), lambda: (next(calls), None)) == 0
+    with services.db.session() as session:
+        bump_version(session, ACCOUNTS)
+    assert services.cached("k", NOW, lambda: (next(calls), None)) == 1
+
+
+def _card(policy: object, open_count: int) -> AccountCard:
+    from bot.policy.model import Policy
+
+    assert isinstance(policy, Policy)
+    tickets = TicketSummary(open_count=open_count, breached=0, at_risk=0)
+    result = TierResult("starter", "starter")
+    return AccountCard(
+        1, "A", None, None, 0, "medium", False, None, None, None, result, policy.tier("starter"), (), tickets
+    )
+
+
+def test_open_tickets_expire_by_the_minute_the_rest_by_the_hour(services: Services) -> None:
+    assert card_valid_until(_card(services.policy, 2), NOW) == datetime(2026, 11, 23, 10, 18, tzinfo=UTC)
+    assert card_valid_until(_card(services.policy, 0), NOW) == datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
+    assert card_valid_until(None, NOW) is None
