@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.policy.model import Policy, load_policy
 from storage.db import Database
 from storage.models import Account
-from storage.versions import ACCOUNTS, read_versions
+from storage.versions import ACCOUNT_NAMES, read_versions
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
@@ -44,6 +44,7 @@ class Services:
     _index_version: int = field(default=-1, init=False, repr=False)
     _cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _build_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock = system_clock, migrate: bool = True) -> Services:
@@ -67,19 +68,22 @@ class Services:
         return self._versions
 
     def account_index(self) -> AccountIndex:
-        """The account index, rebuilt when any process changed the accounts."""
-        version = dict(self.versions()).get(ACCOUNTS, 0)
-        if self._index is not None and version == self._index_version:
-            return self._index
-        with self._lock:
-            if self._index is None or version != self._index_version:
-                with self.db.session() as session:
-                    rows = session.execute(
-                        select(Account.id, Account.name, Account.external_id, Account.domain)
-                    ).all()
-                self._index = AccountIndex.build(IndexEntry(r[0], r[1], r[2], r[3]) for r in rows)
-                self._index_version = version
-            return self._index
+        """The account index, rebuilt when any process changed names, ids or domains (imports).
+
+        Built outside the lock and swapped in: other threads keep answering from the old index.
+        """
+        version = dict(self.versions()).get(ACCOUNT_NAMES, 0)
+        index = self._index
+        if index is not None and version == self._index_version:
+            return index
+        with self._build_lock:  # one build at a time; the others wait here, not on `_lock`
+            if self._index is not None and version == self._index_version:
+                return self._index
+            with self.db.session() as session:
+                rows = session.execute(select(Account.id, Account.name, Account.external_id, Account.domain)).all()
+            built = AccountIndex.build(IndexEntry(r[0], r[1], r[2], r[3]) for r in rows)
+            self._index, self._index_version = built, version
+            return built
 
     def cached(self, key: Any, now: datetime, make: Callable[[], tuple[T, datetime | None]]) -> T:
         """A value computed once per data version; `make` also says until when it holds (None: for as

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import DataVersion
 
-ACCOUNTS = "accounts"
+ACCOUNTS = "accounts"  # any account data, tiers and overrides included: cards and answers
+ACCOUNT_NAMES = "account_names"  # names, ids, domains: what the fuzzy index holds (rebuilds cost seconds)
 DECISIONS = "decisions"
 TICKETS = "tickets"
 

@@ -23,7 +23,7 @@ from bot.slack.server import create_wsgi
 from bot.text import normalize
 from storage.db import Database
 from storage.models import Account, Base
-from storage.versions import ACCOUNTS, bump_version
+from storage.versions import ACCOUNT_NAMES, ACCOUNTS, bump_version
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SIGNING_SECRET, SlackHTTP
 
@@ -159,4 +159,5 @@ def add_account(
             session, account, tier_of(session, policy, account, now), cause="import", actor="test", now=now
         )
         bump_version(session, ACCOUNTS)
+        bump_version(session, ACCOUNT_NAMES)
         return account.id

@@ -49,3 +49,18 @@ def test_open_tickets_expire_by_the_minute_the_rest_by_the_hour(services: Servic
     assert card_valid_until(_card(services.policy, 2), NOW) == datetime(2026, 11, 23, 10, 18, tzinfo=UTC)
     assert card_valid_until(_card(services.policy, 0), NOW) == datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
     assert card_valid_until(None, NOW) is None
+
+
+def test_an_override_refreshes_answers_without_rebuilding_the_index(services: Services) -> None:
+    from bot.accounts.overrides import set_override
+    from handlers.tier import answer
+    from tests.conftest import add_account
+
+    account = add_account(services.db, services.policy, "Hooli", 2500, external_id="HOOLI-5")
+    index = services.account_index()
+    assert answer(services, "hooli", "U1")["text"] == "Hooli is Starter tier"
+    set_override(
+        services.db, services.policy, account, "enterprise", "board escalation", "UADMIN", services.clock()
+    )
+    assert answer(services, "hooli", "U1")["text"] == "Hooli is Enterprise tier"
+    assert services.account_index() is index  # a multi-second rebuild for 100k accounts was avoided

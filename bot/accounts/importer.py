@@ -32,7 +32,7 @@ from bot.policy.evaluate import AccountFacts, Override, evaluate
 from bot.policy.model import Policy
 from storage.db import Database
 from storage.models import Account, TierChange, TierOverride
-from storage.versions import ACCOUNTS, bump_version
+from storage.versions import ACCOUNT_NAMES, ACCOUNTS, bump_version
 
 CAUSE = "import"
 ACCOUNTS_TABLE = cast(Table, Account.__table__)
@@ -291,6 +291,7 @@ def apply_plan(
         return
     # Bumping first also takes SQLite's write lock, which insert_with_ids relies on.
     bump_version(session, ACCOUNTS)
+    bump_version(session, ACCOUNT_NAMES)
     session.flush()
     conn = session.connection()
     total = len(plan.new) + len(plan.updated)
