@@ -104,22 +104,19 @@ def register(app: App, services: Services) -> None:
             response_type="ephemeral", **answer(services, command.get("text", ""), command.get("user_id", ""))
         )
 
-    @app.action({"action_id": re.compile(tier_ids.PICK_PATTERN)})
-    @guarded
-    def pick(ack: Ack, action: dict[str, Any], respond: Respond) -> None:
+    # Replies to buttons go through response_url after the ack, in lazy listeners: a slow Slack then
+    # holds a background thread, not the HTTP request Slack is waiting on.
+    def ack_only(ack: Ack) -> None:
         ack()
+
+    def pick(action: dict[str, Any], respond: Respond) -> None:
         card = account_card(services, int(action["value"]))
         if card is None:
             respond(replace_original=True, **tier_card.notice_message("That account no longer exists."))
             return
         respond(replace_original=True, **tier_card.card_message(card, services.policy))
 
-    @app.action(tier_ids.SHARE)
-    @guarded
-    def share(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        ack()
+    def share(body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
         user = body.get("user", {}).get("id", "")
         channel = (body.get("channel") or {}).get("id", "")
         container = body.get("container") or {}
@@ -127,15 +124,19 @@ def register(app: App, services: Services) -> None:
         key = f"share:{channel}:{container.get('message_ts', '')}:{action['value']}"
         if not claim(services.db, key):
             return
-        card = account_card(services, int(action["value"]))
-        if card is None:
-            respond(replace_original=False, **tier_card.notice_message("That account no longer exists."))
-            return
-        result = respond(
-            response_type="in_channel",
-            replace_original=False,
-            **tier_card.card_message(card, services.policy, shared_by=user),
-        )
+        try:
+            card = account_card(services, int(action["value"]))
+            if card is None:
+                respond(replace_original=False, **tier_card.notice_message("That account no longer exists."))
+                return
+            result = respond(
+                response_type="in_channel",
+                replace_original=False,
+                **tier_card.card_message(card, services.policy, shared_by=user),
+            )
+        except BaseException:
+            release(services.db, key)  # nothing was posted: pressing Share again must work
+            raise
         if result.status_code >= 400:
             # Slack did not take it: give the claim back so pressing Share again works, and say so.
             release(services.db, key)
@@ -145,3 +146,6 @@ def register(app: App, services: Services) -> None:
                 text=tier_card.SHARE_FAILED,
                 blocks=[section(tier_card.SHARE_FAILED)],
             )
+
+    app.action({"action_id": re.compile(tier_ids.PICK_PATTERN)})(ack=ack_only, lazy=[guarded(pick)])
+    app.action(tier_ids.SHARE)(ack=ack_only, lazy=[guarded(share)])

@@ -34,6 +34,18 @@ class Failure:
     error: str | None = None
 
 
+def eventually(predicate: Any, timeout: float = 5.0) -> Any:
+    """Wait for work a lazy listener does after the HTTP response (posting, responding)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.02)
+
+
 class BlockKitError(AssertionError):
     pass
 

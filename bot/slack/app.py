@@ -11,11 +11,6 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.services import Services
 from storage.idempotency import claim, release
@@ -23,22 +18,20 @@ from storage.idempotency import claim, release
 log = logging.getLogger(__name__)
 
 CONSOLE_TOKEN = "xoxb-local-console"
+REQUEST_TIMEOUT = 5  # seconds; views.open must land within the 3 s of its trigger_id anyway
 
 
 def web_client(services: Services, token: str | None = None) -> WebClient:
+    """The client listeners use while a request is open.
+
+    Fails fast and never retries: a retry handler would sleep out a 429's Retry-After (or back off on
+    5xx) inside a request Slack is waiting on, and a retried post after a dropped connection can
+    post twice. Scheduled posts go through the scheduler's own poster and delivery ledger instead.
+    """
     settings = services.settings
     if token is None:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else CONSOLE_TOKEN
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
-    # 429 honours Retry-After; 5xx and dropped connections back off. Posting code adds its own ledger.
-    client.retry_handlers.extend(
-        [
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=1),
-        ]
-    )
-    return client
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=REQUEST_TIMEOUT, retry_handlers=[])
 
 
 class OncePerEvent(Middleware):

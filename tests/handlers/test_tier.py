@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from bot.services import Services
 from bot.views import tier_ids
 from storage.db import Database
 from tests.conftest import add_account
-from tests.fake_slack import FakeSlack, validate_message
+from tests.fake_slack import FakeSlack, eventually, validate_message
 from tests.slack_http import SlackHTTP
 
 
@@ -88,6 +89,7 @@ def test_ambiguous_query_lists_choices_and_a_pick_shows_the_card(
     assert {str(accounts["acme"]), str(accounts["rockets"])} <= values
     pick = next(b for b in buttons if b["value"] == str(accounts["rockets"]))
     assert slack.block_action(pick["action_id"], pick["value"]).status_code == 200
+    assert eventually(lambda: fake_slack.responses)
     assert fake_slack.responses[-1]["text"] == "Acme Rockets is Professional tier"
     assert fake_slack.responses[-1]["replace_original"] is True
 
@@ -129,6 +131,8 @@ def test_share_posts_once_in_channel(
 ) -> None:
     for _ in range(2):  # a double click
         assert slack.block_action(tier_ids.SHARE, str(accounts["acme"]), user_id="U7").status_code == 200
+    shared = eventually(lambda: [r for r in fake_slack.responses if r.get("response_type") == "in_channel"])
+    time.sleep(0.3)  # give a second post the chance to arrive, were there one
     shared = [r for r in fake_slack.responses if r.get("response_type") == "in_channel"]
     assert len(shared) == 1
     assert "Shared by <@U7>" in texts(shared[0])
@@ -137,8 +141,6 @@ def test_share_posts_once_in_channel(
 
 def test_bad_signature_and_stale_timestamp_are_refused(slack: SlackHTTP, accounts: dict[str, int]) -> None:
     assert slack.command("/tier", "acme", signed=False).status_code == 401
-    import time
-
     assert slack.command("/tier", "acme", timestamp=int(time.time()) - 6 * 60).status_code == 401
     forged = SlackHTTP(slack.base_url, slack.response_url, secret="not-the-secret")
     assert forged.command("/tier", "acme").status_code == 401
@@ -201,12 +203,15 @@ def test_share_that_slack_refuses_can_be_pressed_again(
 ) -> None:
     fake_slack.fail("response_url", 500)
     assert slack.block_action(tier_ids.SHARE, str(accounts["acme"]), user_id="U7").status_code == 200
+    ephemeral = eventually(lambda: fake_slack.calls_to("chat.postEphemeral"))
     assert not [r for r in fake_slack.responses if r.get("response_type") == "in_channel"]
-    ephemeral = fake_slack.calls_to("chat.postEphemeral")
     assert len(ephemeral) == 1 and ephemeral[0].params["user"] == "U7"
     assert "Press *Share* again" in ephemeral[0].params["text"]
     assert slack.block_action(tier_ids.SHARE, str(accounts["acme"]), user_id="U7").status_code == 200
-    assert len([r for r in fake_slack.responses if r.get("response_type") == "in_channel"]) == 1
+    assert (
+        len(eventually(lambda: [r for r in fake_slack.responses if r.get("response_type") == "in_channel"]))
+        == 1
+    )
 
 
 def test_tier_answers_while_slack_api_is_down(
