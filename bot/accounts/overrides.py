@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import update
 
@@ -67,7 +67,8 @@ def set_override(
     if tier is None:
         names = ", ".join(t.key for t in policy.tiers)
         raise OverrideError(f"`{tier_text}` is not a tier. Tiers: {names}.")
-    expires = datetime.combine(until, time.min, tzinfo=UTC) if until else None
+    # "until 2027-03-31" holds through that day: it ends when the next one starts (UTC).
+    expires = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC) if until else None
     if expires is not None and expires <= now:
         raise OverrideError("The override would already have ended; pick a date after today.")
     with db.session() as session:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bot.policy.model import Policy
@@ -27,6 +27,11 @@ class Override:
 
     def active(self, now: datetime) -> bool:
         return self.expires_at is None or now < self.expires_at
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day it holds: it expires at the start of the day after (UTC)."""
+        return (self.expires_at - timedelta(microseconds=1)).date() if self.expires_at else None
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ def evaluate(
 
     rule_tier = policy.by_rank(rank).key
     if override is not None and (now is None or override.active(now)):
-        until = f" until {override.expires_at.date().isoformat()}" if override.expires_at else ""
+        until = f" until {override.last_day.isoformat()}" if override.last_day else ""
         name = policy.tier(override.tier).name
         reasons = [Reason(r.rule, r.text, applied=False) for r in reasons]
         reasons.append(

@@ -58,7 +58,7 @@ def _reasons(card: AccountCard) -> list[str]:
     for r in card.result.reasons:
         if r.rule == "override" and override is not None:
             # Rendered here rather than from r.text so the person who set it becomes a mention.
-            until = f" until {override.expires_at.date().isoformat()}" if override.expires_at else ""
+            until = f" until {override.last_day.isoformat()}" if override.last_day else ""
             lines.append(
                 f"override to {card.tier.name} by {_owner(override.set_by)}{until}: {escape_mrkdwn(override.reason)}"
             )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.policy.model import Policy
 from storage.db import Database
+from storage.models import TierOverride
 from tests.conftest import add_account
 
 runner = CliRunner()
@@ -46,6 +50,9 @@ def test_set_history_and_clear(cli_env: dict[str, str], db: Database, policy: Po
     )
     assert result.exit_code == 0, result.output
     assert "Hooli is now Enterprise (override)" in result.output
+    with db.session() as session:
+        stored = session.scalars(select(TierOverride)).one()
+        assert stored.expires_at == datetime(2099, 2, 1, tzinfo=UTC)  # through the 31st, not to its start
     assert (
         "override to Enterprise by ana until 2099-01-31: board escalation"
         in runner.invoke(app, ["tier", "hooli"]).output

@@ -73,3 +73,15 @@ def test_override_beats_rules_while_it_lasts(policy: Policy) -> None:
     assert all(not r.applied for r in result.reasons[:-1])
     expired = evaluate(policy, AccountFacts(Decimal("100")), override, NOW + timedelta(days=2))
     assert expired.tier == "starter"
+
+
+def test_override_until_a_date_holds_through_that_day(policy: Policy) -> None:
+    from bot.accounts.overrides import parse_set
+
+    request = parse_set("set Hooli to enterprise until 2026-11-22: demo week")
+    expires = datetime(2026, 11, 23, tzinfo=UTC)  # what set_override stores for that date
+    override = Override("enterprise", request.reason, "U0ANA", expires)
+    late_evening = datetime(2026, 11, 22, 23, 59, tzinfo=UTC)
+    assert evaluate(policy, AccountFacts(Decimal("100")), override, late_evening).tier == "enterprise"
+    assert evaluate(policy, AccountFacts(Decimal("100")), override, expires).tier == "starter"
+    assert override.last_day == request.until
