@@ -41,6 +41,19 @@ class Settings(BaseSettings):
             return frozenset(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
         return value
 
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown IANA time zone {value!r} (e.g. Europe/Paris, America/New_York)"
+            ) from exc
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
@@ -54,6 +67,11 @@ class Settings(BaseSettings):
     @property
     def has_socket_mode(self) -> bool:
         return self.slack_bot_token is not None and self.slack_app_token is not None
+
+    def secret_values(self) -> tuple[str, ...]:
+        """What logging must never print."""
+        secrets = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        return tuple(s.get_secret_value() for s in secrets if s is not None)
 
     def is_admin(self, user_id: str | None) -> bool:
         return user_id is not None and user_id in self.admin_user_ids

@@ -24,12 +24,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def load_services(settings: Settings | None = None) -> Services:
     settings = settings or get_settings()
-    secrets = tuple(
-        s.get_secret_value()
-        for s in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
-        if s is not None
-    )
-    configure_logging(settings.log_level, secrets)
+    configure_logging(settings.log_level, settings.secret_values())
     try:
         return Services.from_settings(settings)
     except PolicyError as exc:

@@ -249,7 +249,11 @@ def measure(
         raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRIC_NAMES)}")
     if metric == "health_score":  # no ticket involved
         return health_score(session, scope_tier, scope_account_id)
-    return metric_value(period_metrics(session, policy, start, end, scope_tier, scope_account_id), metric)
+    # Open tickets are judged at the end of the period, not by the wall clock: `jobs run --at` and
+    # an injected clock must see the same numbers.
+    return metric_value(
+        period_metrics(session, policy, start, end, scope_tier, scope_account_id, now=end), metric
+    )
 
 
 def attainment_by_tier(session: Session, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:

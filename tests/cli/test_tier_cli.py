@@ -88,3 +88,15 @@ def test_bad_policy_file_fails_at_start(
     result = runner.invoke(app, ["tier", "acme"])
     assert result.exit_code == 1
     assert "tier policy" in result.output and "policy.toml" in result.output and "tiers.0" in result.output
+
+
+def test_bad_default_timezone_is_refused_at_start(cli_env: dict[str, str], monkeypatch: object) -> None:
+    import pytest
+
+    from bot.config import get_settings
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "Mars/Olympus")
+    get_settings.cache_clear()
+    with pytest.raises(ValueError, match="unknown IANA time zone 'Mars/Olympus'"):
+        get_settings()
