@@ -28,7 +28,7 @@ from bot.views.decision_state import apply_state, block_errors
 from handlers import decision_actions
 from handlers._guard import guarded
 from handlers.decision_actions import account_names, open_flow, post_record, snapshot, today
-from storage.idempotency import claim
+from storage.idempotency import claim, release
 from storage.models import Account
 
 log = logging.getLogger(__name__)
@@ -208,15 +208,20 @@ def register(app: App, services: Services) -> None:
     def post_committed(body: dict[str, Any], client: WebClient) -> None:
         draft_id = draft_id_of(body.get("view") or {})
         state = load_draft(db, draft_id, None)
-        if state is None or state.committed_id is None or not claim(db, f"decision-post:{draft_id}"):
+        key = f"decision-post:{draft_id}"
+        if state is None or state.committed_id is None or not claim(db, key):
             return
-        if state.editing_id is not None:
-            decision_actions.refresh_record(services, client, state.editing_id)
-            return
-        user = body["user"]["id"]
-        post_record(
-            services, client, state.committed_id, [services.settings.decisions_channel, state.channel, user]
-        )
+        try:
+            if state.editing_id is not None:
+                decision_actions.refresh_record(services, client, state.editing_id)
+                return
+            user = body["user"]["id"]
+            post_record(
+                services, client, state.committed_id, [services.settings.decisions_channel, state.channel, user]
+            )
+        except BaseException:
+            release(db, key)  # not posted: a retry of the submission may post it
+            raise
         if state.supersedes_id is not None:
             decision_actions.refresh_record(services, client, state.supersedes_id)
 

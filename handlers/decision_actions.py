@@ -238,6 +238,9 @@ def register(app: App, services: Services) -> None:
             release(services.db, key)
             ack(response_action="errors", errors={ids.OUTCOME: str(exc)})
             return
+        except BaseException:
+            release(services.db, key)  # nothing recorded: submitting again must work
+            raise
         ack(response_action="clear")
 
     def refreshes_after(kind: str) -> Any:
@@ -298,6 +301,9 @@ def register(app: App, services: Services) -> None:
             release(services.db, key)
             ack(response_action="errors", errors={ids.REASON: str(exc)})
             return
+        except BaseException:
+            release(services.db, key)  # nothing recorded: submitting again must work
+            raise
         ack(response_action="clear")
 
     app.view(ids.REVERSE_MODAL)(ack=guarded(reverse_submitted), lazy=[refreshes_after("reverse")])

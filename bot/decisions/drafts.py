@@ -84,15 +84,19 @@ def load_draft(db: Database, draft_id: str | None, user_id: str | None) -> Draft
 
 def save_draft(db: Database, draft_id: str, state: DraftState, now: datetime) -> None:
     with db.session() as session:
-        row = session.get(DecisionDraft, draft_id)
-        if row is None:
-            return
-        data = state.model_dump(mode="json")
-        # A concurrent double submit may save a copy read before the first one committed: never let it
-        # erase the committed id, or the record would not be posted.
-        data["committed_id"] = data.get("committed_id") or (row.data or {}).get("committed_id")
-        row.data = data
-        row.updated_at = now
+        _save_draft(session, draft_id, state, now)
+
+
+def _save_draft(session: Session, draft_id: str, state: DraftState, now: datetime) -> None:
+    row = session.get(DecisionDraft, draft_id)
+    if row is None:
+        return
+    data = state.model_dump(mode="json")
+    # A concurrent double submit may save a copy read before the first one committed: never let it
+    # erase the committed id, or the record would not be posted.
+    data["committed_id"] = data.get("committed_id") or (row.data or {}).get("committed_id")
+    row.data = data
+    row.updated_at = now
 
 
 def delete_draft(db: Database, draft_id: str) -> None:
@@ -152,6 +156,10 @@ def commit_draft(
                     session, state.input, actor=user_id, now=now, today=today, source_channel=state.channel
                 )
             decision_id = decision.id
+            # In the same transaction: a record stored without its committed id on the draft would
+            # never be posted (a resubmit finds the claim taken and the lazy post finds no id).
+            state.committed_id = decision_id
+            _save_draft(session, draft_id, state, now)
     except InvalidDecision as exc:
         release(db, key)
         return CommitResult(errors=exc.errors)
@@ -161,6 +169,4 @@ def commit_draft(
     except BaseException:
         release(db, key)
         raise
-    state.committed_id = decision_id
-    save_draft(db, draft_id, state, now)
     return CommitResult(decision_id=decision_id)
