@@ -132,6 +132,10 @@ def record_skipped(db: Database, key: DeliveryKey, reason: str, now: datetime) -
     return True
 
 
+# Prefix of the recorded error of an attempt whose outcome is unknown (timeout, dropped connection).
+UNCERTAIN = "uncertain: "
+
+
 def claim_due(db: Database, job: str, now: datetime, holder: str, limit: int = 50) -> list[Claimed]:
     """Take over this job's rows that are due for another attempt: pending ones whose backoff is over,
     and `sending` ones whose lease ran out (their process died mid-post)."""
@@ -144,13 +148,15 @@ def claim_due(db: Database, job: str, now: datetime, holder: str, limit: int = 5
     )
     with db.session() as session:
         rows = session.execute(
-            select(Delivery.id, Delivery.status)
+            select(Delivery.id, Delivery.status, Delivery.last_error)
             .where(Delivery.job == job, due)
             .order_by(Delivery.id)
             .limit(limit)
         ).all()
     claimed: list[Claimed] = []
-    for row_id, status in rows:
+    for row_id, status, last_error in rows:
+        # After a timeout or a dropped connection Slack may already have the message: check first.
+        uncertain = status == SENDING or (last_error or "").startswith(UNCERTAIN)
         with db.session() as session:
             # Compare-and-set: only one process moves a given row from due to ours.
             result = session.execute(
@@ -174,9 +180,7 @@ def claim_due(db: Database, job: str, now: datetime, holder: str, limit: int = 5
             if status == SENDING:
                 log.warning("%s: taking over a post whose process stopped mid-send", key)
             claimed.append(
-                Claimed(
-                    row.id, key, row.payload or {}, row.attempts, row.created_at, recovered=status == SENDING
-                )
+                Claimed(row.id, key, row.payload or {}, row.attempts, row.created_at, recovered=uncertain)
             )
     return claimed
 

@@ -106,8 +106,9 @@ def _attempt_error(exc: Exception) -> Attempt:
         if status >= 500:
             return Attempt(False, error=f"{error}: HTTP {status}", retryable=True)
         return Attempt(False, error=error, retryable=error not in FATAL)
-    # Timeouts and dropped connections: Slack may or may not have the message; the ledger retries.
-    return Attempt(False, error=f"{exc.__class__.__name__}: {exc}"[:500], retryable=True)
+    # Timeouts and dropped connections: Slack may or may not have the message. The ledger retries,
+    # and the retry looks in the channel's history for this delivery's key before posting again.
+    return Attempt(False, error=f"{ledger.UNCERTAIN}{exc.__class__.__name__}: {exc}"[:500], retryable=True)
 
 
 class SlackSender:
