@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -24,3 +26,12 @@ def release(db: Database, key: str) -> None:
 
     with db.session() as session:
         session.execute(delete(InboundDelivery).where(InboundDelivery.key == key[:255]))
+
+
+def sweep(db: Database, before: datetime) -> int:
+    """Forget claims older than any retry or double click could be (the daily job keeps a week)."""
+    from sqlalchemy import delete
+
+    with db.session() as session:
+        result = session.execute(delete(InboundDelivery).where(InboundDelivery.created_at < before))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from bot.schedule.ledger import Claimed, DeliveryKey
 from bot.schedule.periods import zone
 from bot.schedule.poster import payload
 from bot.views import reminders as reminder_view
+from storage.idempotency import sweep
 from storage.versions import ACCOUNTS, bump_version
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,13 @@ def run_review_triggers(ctx: JobContext) -> None:
         ctx.outcomes.append(ctx.poster.post(claimed))
 
 
+CLAIMS_KEPT = timedelta(days=7)  # far longer than Slack retries or a double click
+
+
 def run_tier_recompute(ctx: JobContext) -> None:
     services = ctx.services
+    if not ctx.dry_run:
+        sweep(services.db, ctx.at - CLAIMS_KEPT)  # daily housekeeping rides on the daily job
     session = services.db.sessions()
     try:
         changes = recompute(session, services.policy, ctx.at, actor="tierbot scheduler")
