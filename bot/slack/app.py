@@ -18,7 +18,7 @@ from storage.idempotency import claim, release
 log = logging.getLogger(__name__)
 
 CONSOLE_TOKEN = "xoxb-local-console"
-REQUEST_TIMEOUT = 5  # seconds; views.open must land within the 3 s of its trigger_id anyway
+REQUEST_TIMEOUT = 3  # seconds: a trigger_id dies after 3 s, and Slack wants its answer by then
 
 
 def web_client(services: Services, token: str | None = None) -> WebClient:
