@@ -24,7 +24,15 @@ from bot.decisions.lifecycle import (
 )
 from bot.decisions.record import format_short_id, local_today
 from bot.decisions.snapshot import RecordSnapshot, load_snapshot
-from bot.decisions.store import NotAllowed, input_of, is_claimed, release, require_change, set_message
+from bot.decisions.store import (
+    NotAllowed,
+    can_change,
+    input_of,
+    is_claimed,
+    release,
+    require_change,
+    set_message,
+)
 from bot.services import Services
 from bot.views import decision_ids as ids
 from bot.views.decision_dialogs import notice_modal, read_metadata, reverse_modal, review_modal, view_modal
@@ -139,7 +147,7 @@ def register(app: App, services: Services) -> None:
             tell(body, respond, client, "That decision no longer exists.")
             return
         user = body["user"]["id"]
-        allowed = user == record.owner or settings.is_admin(user)
+        allowed = can_change(settings, record, user)
         client.views_open(
             trigger_id=body["trigger_id"],
             view=view_modal(record, services.policy, today(services), can_change=allowed),

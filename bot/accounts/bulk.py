@@ -96,6 +96,15 @@ def _use_copy(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
 
 
+def _in_batches(
+    conn: Connection, stmt: Insert | Update, rows: list[dict[str, Any]], on_batch: OnBatch
+) -> None:
+    for start in range(0, len(rows), BATCH):
+        _executemany(conn, stmt, rows[start : start + BATCH])
+        if on_batch is not None:
+            on_batch(min(start + BATCH, len(rows)))
+
+
 def insert_rows(
     conn: Connection,
     table: Table,
@@ -113,11 +122,7 @@ def insert_rows(
         if on_batch is not None:
             on_batch(len(rows))
         return
-    stmt = insert(table).values(_constants(conn, table, constants))
-    for start in range(0, len(rows), BATCH):
-        _executemany(conn, stmt, rows[start : start + BATCH])
-        if on_batch is not None:
-            on_batch(min(start + BATCH, len(rows)))
+    _in_batches(conn, insert(table).values(_constants(conn, table, constants)), rows, on_batch)
 
 
 def insert_with_ids(
@@ -203,10 +208,7 @@ def update_rows(
             on_batch(len(rows))
         return
     stmt = update(table).where(table.c.id == bindparam(ROW_ID)).values(_constants(conn, table, constants))
-    for start in range(0, len(rows), BATCH):
-        _executemany(conn, stmt, rows[start : start + BATCH])
-        if on_batch is not None:
-            on_batch(min(start + BATCH, len(rows)))
+    _in_batches(conn, stmt, rows, on_batch)
 
 
 @contextmanager

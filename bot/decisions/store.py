@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
@@ -40,7 +40,13 @@ class NotAllowed(PermissionError):
     """Someone other than the owner or an admin tried to change a record."""
 
 
-def can_change(settings: Settings, decision: Decision, user_id: str | None) -> bool:
+class HasOwner(Protocol):
+    @property
+    def owner(self) -> str: ...
+
+
+def can_change(settings: Settings, decision: HasOwner, user_id: str | None) -> bool:
+    """The owner and the admins may change a record (a stored one or a snapshot of it)."""
     return bool(user_id) and (user_id == decision.owner or settings.is_admin(user_id))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -41,8 +41,9 @@ def ack_states(session: Session, ticket_ids: Iterable[str]) -> dict[str, AckStat
     return {row.ticket_id: _state(row) for row in rows}
 
 
-def acknowledge(db: Database, ticket_id: str, user: str, now: datetime) -> AckState:
-    """Record an acknowledgement; the first one stands (a double click or a second person changes nothing)."""
+def _change_ack(
+    db: Database, ticket_id: str, now: datetime, change: Callable[[BreachAck], None], what: str
+) -> AckState:
     for _ in range(2):  # a concurrent first insert makes ours fail once; the second pass updates
         try:
             with db.session() as session:
@@ -50,32 +51,33 @@ def acknowledge(db: Database, ticket_id: str, user: str, now: datetime) -> AckSt
                 if row is None:
                     row = BreachAck(ticket_id=ticket_id, updated_at=now)
                     session.add(row)
-                if row.acked_by is None:
-                    row.acked_by, row.acked_at = user, now
-                    row.snoozed_until = None
+                change(row)
                 session.flush()
                 return _state(row)
         except IntegrityError:
             continue
-    raise RuntimeError(f"could not record the acknowledgement of {ticket_id}")
+    raise RuntimeError(f"could not record the {what} of {ticket_id}")
+
+
+def acknowledge(db: Database, ticket_id: str, user: str, now: datetime) -> AckState:
+    """Record an acknowledgement; the first one stands (a double click or a second person changes nothing)."""
+
+    def first_stands(row: BreachAck) -> None:
+        if row.acked_by is None:
+            row.acked_by, row.acked_at = user, now
+            row.snoozed_until = None
+
+    return _change_ack(db, ticket_id, now, first_stands, "acknowledgement")
 
 
 def snooze(db: Database, ticket_id: str, user: str, until: datetime, now: datetime) -> AckState:
     """Snooze a breach until `until`; an acknowledged breach stays acknowledged."""
-    for _ in range(2):
-        try:
-            with db.session() as session:
-                row = session.get(BreachAck, ticket_id)
-                if row is None:
-                    row = BreachAck(ticket_id=ticket_id, updated_at=now)
-                    session.add(row)
-                if row.acked_by is None:
-                    row.snoozed_until, row.snoozed_by = until, user
-                session.flush()
-                return _state(row)
-        except IntegrityError:
-            continue
-    raise RuntimeError(f"could not record the snooze of {ticket_id}")
+
+    def unless_acked(row: BreachAck) -> None:
+        if row.acked_by is None:
+            row.snoozed_until, row.snoozed_by = until, user
+
+    return _change_ack(db, ticket_id, now, unless_acked, "snooze")
 
 
 def snooze_until(choice: str, now: datetime, tz: ZoneInfo) -> datetime:

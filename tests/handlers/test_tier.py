@@ -131,7 +131,7 @@ def test_share_posts_once_in_channel(
 ) -> None:
     for _ in range(2):  # a double click
         assert slack.block_action(tier_ids.SHARE, str(accounts["acme"]), user_id="U7").status_code == 200
-    shared = eventually(lambda: [r for r in fake_slack.responses if r.get("response_type") == "in_channel"])
+    assert eventually(lambda: [r for r in fake_slack.responses if r.get("response_type") == "in_channel"])
     time.sleep(0.3)  # give a second post the chance to arrive, were there one
     shared = [r for r in fake_slack.responses if r.get("response_type") == "in_channel"]
     assert len(shared) == 1
