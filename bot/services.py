@@ -22,7 +22,11 @@ from storage.versions import ACCOUNT_NAMES, read_versions
 Clock = Callable[[], datetime]
 T = TypeVar("T")
 Versions = tuple[tuple[str, int], ...]
-CARD_CACHE_SIZE = 4096  # assembled cards are ~2 KB; the hot accounts fit many times over
+# Entries kept per kind of cached value (the key's first element). Kinds get their own LRU so one
+# cannot evict another: a /tier answer and the card inside it are cached apart, and with a single
+# 4,096-entry LRU, 3,000 hot queries plus their cards evicted each other on every pass.
+CACHE_SIZES = {"answer": 8192, "card": 4096}  # answers are serialized JSON, ~2 KB each
+DEFAULT_CACHE_SIZE = 1024
 
 
 def system_clock() -> datetime:
@@ -42,7 +46,7 @@ class Services:
     _checked_at: float = field(default=-1e9, init=False, repr=False)
     _index: AccountIndex | None = field(default=None, init=False, repr=False)
     _index_version: int = field(default=-1, init=False, repr=False)
-    _cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict, init=False, repr=False)
+    _caches: dict[str, OrderedDict[Any, Any]] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _build_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -62,7 +66,7 @@ class Services:
                 versions = tuple(sorted(read_versions(session).items()))
             with self._lock:
                 if versions != self._versions:
-                    self._cache.clear()
+                    self._caches.clear()
                 self._versions = versions
                 self._checked_at = now
         return self._versions
@@ -80,26 +84,33 @@ class Services:
             if self._index is not None and version == self._index_version:
                 return self._index
             with self.db.session() as session:
-                rows = session.execute(select(Account.id, Account.name, Account.external_id, Account.domain)).all()
+                rows = session.execute(
+                    select(Account.id, Account.name, Account.external_id, Account.domain)
+                ).all()
             built = AccountIndex.build(IndexEntry(r[0], r[1], r[2], r[3]) for r in rows)
             self._index, self._index_version = built, version
             return built
 
-    def cached(self, key: Any, now: datetime, make: Callable[[], tuple[T, datetime | None]]) -> T:
+    def cached(self, key: tuple[Any, ...], now: datetime, make: Callable[[], tuple[T, datetime | None]]) -> T:
         """A value computed once per data version; `make` also says until when it holds (None: for as
-        long as the data do), so values that move with the clock expire and the rest do not."""
+        long as the data do), so values that move with the clock expire and the rest do not.
+
+        `key[0]` names the kind of value, which has its own LRU (CACHE_SIZES)."""
+        kind = key[0]
         full_key = (key, self.versions())
         with self._lock:
-            hit = self._cache.get(full_key)
-            if hit is not None and (hit[1] is None or now < hit[1]):
-                self._cache.move_to_end(full_key)
+            lru = self._caches.get(kind)
+            hit = lru.get(full_key) if lru is not None else None
+            if lru is not None and hit is not None and (hit[1] is None or now < hit[1]):
+                lru.move_to_end(full_key)
                 return hit[0]
         value, until = make()
         with self._lock:
-            self._cache[full_key] = (value, until)
-            self._cache.move_to_end(full_key)
-            if len(self._cache) > CARD_CACHE_SIZE:
-                self._cache.popitem(last=False)
+            lru = self._caches.setdefault(kind, OrderedDict())
+            lru[full_key] = (value, until)
+            lru.move_to_end(full_key)
+            if len(lru) > CACHE_SIZES.get(kind, DEFAULT_CACHE_SIZE):
+                lru.popitem(last=False)
         return value
 
     def invalidate(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.accounts.lookup import AccountCard, card_valid_until
 from bot.policy.evaluate import TierResult
 from bot.services import Services
@@ -20,18 +22,40 @@ def test_value_holds_until_its_expiry(services: Services) -> None:
         made.append(1)
         return len(made), NOW + timedelta(minutes=1)
 
-    assert services.cached("k", NOW, make) == 1
-    assert services.cached("k", NOW + timedelta(seconds=59), make) == 1
-    assert services.cached("k", NOW + timedelta(minutes=1), make) == 2
+    assert services.cached(("k",), NOW, make) == 1
+    assert services.cached(("k",), NOW + timedelta(seconds=59), make) == 1
+    assert services.cached(("k",), NOW + timedelta(minutes=1), make) == 2
 
 
 def test_a_write_anywhere_invalidates(services: Services) -> None:
     calls = iter(range(10))
-    assert services.cached("k", NOW, lambda: (next(calls), None)) == 0
-    assert services.cached("k", NOW + timedelta(days=9), lambda: (next(calls), None)) == 0
+    assert services.cached(("k",), NOW, lambda: (next(calls), None)) == 0
+    assert services.cached(("k",), NOW + timedelta(days=9), lambda: (next(calls), None)) == 0
     with services.db.session() as session:
         bump_version(session, ACCOUNTS)
-    assert services.cached("k", NOW, lambda: (next(calls), None)) == 1
+    assert services.cached(("k",), NOW, lambda: (next(calls), None)) == 1
+
+
+def test_each_kind_has_its_own_bounded_lru(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import services as services_module
+
+    monkeypatch.setattr(services_module, "CACHE_SIZES", {"answer": 3, "card": 2})
+    made: list[tuple[str, int]] = []
+
+    def make(kind: str, n: int) -> tuple[str, datetime | None]:
+        made.append((kind, n))
+        return f"{kind}{n}", None
+
+    for n in range(3):
+        services.cached(("answer", n), NOW, lambda n=n: make("answer", n))
+    for n in range(5):  # cards churn past their own bound...
+        services.cached(("card", n), NOW, lambda n=n: make("card", n))
+    made.clear()
+    for n in range(3):  # ...and no answer was evicted by them
+        assert services.cached(("answer", n), NOW, lambda n=n: make("answer", n)) == f"answer{n}"
+    assert made == []
+    services.cached(("card", 0), NOW, lambda: make("card", 0))
+    assert made == [("card", 0)]  # only the newest two cards were kept
 
 
 def _card(policy: object, open_count: int) -> AccountCard:

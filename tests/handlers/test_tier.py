@@ -18,6 +18,8 @@ from tests.slack_http import SlackHTTP
 
 def body(response: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
+    # Slack reads the body as a message only when it is labelled JSON (the answer is sent pre-serialized).
+    assert response.headers["content-type"].startswith("application/json"), response.headers
     message = response.json()
     validate_message(message)
     return message
