@@ -5,16 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import Session
 
 from bot.accounts.matching import Candidate, Match, MatchKind
-from bot.accounts.tiering import tier_of
 from bot.decisions.briefs import DecisionBrief, decisions_touching
-from bot.policy.evaluate import TierResult
+from bot.policy.evaluate import AccountFacts, Override, TierResult, evaluate
 from bot.policy.model import Tier
 from bot.services import Services
 from bot.sla.briefs import TicketSummary, account_ticket_summary
 from bot.text import clean_input
-from storage.models import Account
+from storage.models import Account, TierOverride
+from storage.models.decisions import DecisionAccount
+from storage.models.tickets import Ticket
 
 
 class Outcome(Enum):
@@ -73,27 +79,90 @@ def _timed(card: AccountCard | None, now: datetime) -> tuple[AccountCard | None,
     return card, card_valid_until(card, now)
 
 
-def _assemble(services: Services, account_id: int, now: datetime) -> AccountCard | None:
-    with services.db.session() as session:
-        account = session.get(Account, account_id)
-        if account is None:
-            return None
-        result = tier_of(session, services.policy, account, now)
-        decisions = decisions_touching(session, account.id, result.tier)
-        tickets = account_ticket_summary(
-            session, services.policy, account.id, result.tier, now, services.settings.at_risk_share
+@lru_cache(maxsize=1)
+def _card_statement() -> Any:
+    """The account, its newest uncleared override, and whether any ticket or decision names it, in one
+    statement.
+
+    Built once and run on the Core connection: a cold /tier lookup used to spend ~1 ms in three ORM
+    round trips (the account, its override, a ticket probe) before rendering anything.
+    """
+    newest_override = (
+        select(TierOverride.id)
+        .where(TierOverride.account_id == Account.id, TierOverride.cleared_at.is_(None))
+        .order_by(TierOverride.created_at.desc(), TierOverride.id.desc())
+        .limit(1)
+        .correlate(Account)
+        .scalar_subquery()
+    )
+    has_tickets = exists().where(Ticket.account_id == Account.id).correlate(Account)
+    has_decisions = exists().where(DecisionAccount.account_id == Account.id).correlate(Account)
+    return (
+        select(
+            Account.id,
+            Account.name,
+            Account.external_id,
+            Account.domain,
+            Account.acv,
+            Account.usage_criticality,
+            Account.strategic,
+            Account.health_score,
+            Account.owner,
+            Account.region,
+            TierOverride.tier,
+            TierOverride.reason,
+            TierOverride.set_by,
+            TierOverride.expires_at,
+            has_tickets.label("has_tickets"),
+            has_decisions.label("has_decisions"),
         )
+        .outerjoin(TierOverride, TierOverride.id == newest_override)
+        .where(Account.id == bindparam("account_id"))
+    )
+
+
+def _assemble(services: Services, account_id: int, now: datetime) -> AccountCard | None:
+    # A plain connection, not an ORM session: most accounts have no tickets, and for them the card is
+    # two Core reads; a session's begin/commit bookkeeping alone would cost more than both.
+    with services.db.engine.connect() as conn:
+        row = conn.execute(_card_statement(), {"account_id": account_id}).first()
+        if row is None:
+            return None
+        # As tiering.active_override: only the newest uncleared override counts (evaluate() drops it
+        # once it has expired; an older one never comes back).
+        override = (
+            Override(tier=row.tier, reason=row.reason, set_by=row.set_by, expires_at=row.expires_at)
+            if row.tier is not None
+            else None
+        )
+        facts = AccountFacts(acv=row.acv, usage_criticality=row.usage_criticality, strategic=row.strategic)
+        result = evaluate(services.policy, facts, override, now)
+        if row.has_decisions:
+            decisions = decisions_touching(conn, account_id, result.tier)
+        else:
+            # Most accounts are named by no decision: theirs are their tier's, the same for every
+            # account of that tier, read once per data version instead of once per card.
+            tier = result.tier
+            decisions = services.cached(
+                ("tier-decisions", tier), now, lambda: (decisions_touching(conn, None, tier), None)
+            )
+        tickets = None
+        if row.has_tickets:
+            with Session(bind=conn) as session:
+                tickets = account_ticket_summary(
+                    session, services.policy, account_id, result.tier, now, services.settings.at_risk_share
+                )
         return AccountCard(
-            account_id=account.id,
-            name=account.name,
-            external_id=account.external_id,
-            domain=account.domain,
-            acv=account.acv,
-            usage_criticality=account.usage_criticality,
-            strategic=account.strategic,
-            health_score=account.health_score,
-            owner=account.owner,
-            region=account.region,
+            account_id=row.id,
+            name=row.name,
+            external_id=row.external_id,
+            domain=row.domain,
+            acv=row.acv,
+            usage_criticality=row.usage_criticality,
+            strategic=bool(row.strategic),
+            health_score=row.health_score,
+            owner=row.owner,
+            region=row.region,
             result=result,
             tier=services.policy.tier(result.tier),
             decisions=tuple(decisions),

@@ -13,7 +13,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, union
+from sqlalchemy import Connection, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from bot.decisions.record import format_short_id
@@ -51,7 +51,12 @@ def _statement(limit: int) -> Any:
     return select(both).order_by(both.c.id.desc()).limit(limit)
 
 
-def decisions_touching(session: Session, account_id: int, tier: str, limit: int = 5) -> list[DecisionBrief]:
-    """Newest decisions naming the account or its tier; superseded ones are left out (their successor shows)."""
-    rows = session.connection().execute(_statement(limit), {"account_id": account_id, "tier": tier})
+def decisions_touching(
+    db: Session | Connection, account_id: int | None, tier: str, limit: int = 5
+) -> list[DecisionBrief]:
+    """Newest decisions naming the account or its tier; superseded ones are left out (their successor shows).
+
+    `account_id=None` gives the tier's alone (no row's account_id equals NULL)."""
+    conn = db.connection() if isinstance(db, Session) else db
+    rows = conn.execute(_statement(limit), {"account_id": account_id, "tier": tier})
     return [DecisionBrief(format_short_id(r[0]), r[1], r[2], r[3]) for r in rows]
