@@ -6,6 +6,8 @@ A full fuzzy scan of 100,000 names costs ~10 ms; instead each query token is mat
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -27,6 +29,7 @@ CANDIDATE = 72.0  # shown as "did you mean" choices
 SUGGEST = 50.0  # nearest suggestions when nothing matches
 TOKEN_CUTOFF = 70.0
 RESCORE = 64  # candidates rescored with WRatio after a cheap first pass
+NEAR_CACHE_SIZE = 50_000  # query tokens remembered with their near vocabulary tokens
 
 
 class MatchKind(Enum):
@@ -104,14 +107,21 @@ class AccountIndex:
     # One id, or a tuple when several accounts share the form: 250k one-element lists cost ~16 MB.
     exact: dict[str, int | tuple[int, ...]] = field(default_factory=dict)
     postings: dict[str, set[int]] = field(default_factory=dict)
+    # Name tokens by length, so a query token is only compared with tokens long or short enough to
+    # reach TOKEN_CUTOFF (rapidfuzz pays ~100 ns per choice even when the length alone rules it out).
     vocabulary: list[str] = field(default_factory=list)
+    vocabulary_lengths: list[int] = field(default_factory=list)
+    # Query token -> its near vocabulary tokens. Agents type the same words again and again; the
+    # index is immutable once built (a change builds a new one), so entries never go stale.
+    _near: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, entries: Iterable[IndexEntry]) -> AccountIndex:
         index = cls()
         for entry in entries:
             index._add(entry)
-        index.vocabulary = list(index.postings)
+        index.vocabulary = sorted(index.postings, key=len)
+        index.vocabulary_lengths = [len(token) for token in index.vocabulary]
         return index
 
     def _add(self, entry: IndexEntry) -> None:
@@ -166,8 +176,7 @@ class AccountIndex:
         """
         groups: list[tuple[int, list[set[int]]]] = []
         for token in _index_tokens(key):
-            near = process.extract(token, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TOKEN_CUTOFF, limit=5)
-            postings = [self.postings[vocab_token] for vocab_token, _score, _ in near]
+            postings = [self.postings[vocab_token] for vocab_token in self._near_tokens(token)]
             if postings:
                 groups.append((sum(len(p) for p in postings), postings))
         if not groups:
@@ -182,6 +191,26 @@ class AccountIndex:
                 break  # a token that matches nothing alongside the others is probably the typo
             candidates = narrowed
         return candidates
+
+    def _near_tokens(self, token: str) -> tuple[str, ...]:
+        """The (up to five) vocabulary tokens nearest `token` with fuzz.ratio >= TOKEN_CUTOFF."""
+        near = self._near.get(token)
+        if near is not None:
+            return near
+        # ratio = 2·matches / (len_a + len_b) cannot exceed 2·min / (len_a + len_b): lengths outside
+        # [n·c / (2 - c), n·(2 - c) / c] for cutoff c cannot reach it, whatever the characters.
+        c = TOKEN_CUTOFF / 100
+        n = len(token)
+        lo = bisect_left(self.vocabulary_lengths, math.ceil(n * c / (2 - c) - 1e-9))
+        hi = bisect_right(self.vocabulary_lengths, math.floor(n * (2 - c) / c + 1e-9))
+        found = process.extract(
+            token, self.vocabulary[lo:hi], scorer=fuzz.ratio, score_cutoff=TOKEN_CUTOFF, limit=5
+        )
+        near = tuple(vocab_token for vocab_token, _score, _ in found)
+        if len(self._near) >= NEAR_CACHE_SIZE:
+            self._near.clear()  # crude, but bounded; a hot set refills within seconds
+        self._near[token] = near
+        return near
 
     def _fuzzy(self, key: str, limit: int) -> Match:
         ids = self._candidate_ids(key)

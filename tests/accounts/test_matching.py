@@ -61,3 +61,27 @@ def test_normalisation_and_hygiene() -> None:
     assert fuzzy_key("The Acme Corp, Inc.") == "acme"
     assert clean_input("a\x00b\u202ec\n\td" + "x" * 500) == "abc d" + "x" * 195
     assert escape_mrkdwn("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
+
+
+def test_length_bounds_never_hide_a_near_token() -> None:
+    """Only tokens of a length that can reach the cutoff are compared: the result must equal a
+    comparison with the whole vocabulary, at the bounds (4 vs 7 letters is exactly 72.7) and beyond."""
+    from itertools import product
+
+    from rapidfuzz import fuzz, process
+
+    from bot.accounts.matching import TOKEN_CUTOFF
+
+    words = ["a", "ab", "abc", "abcd", "abcdefg", "abcdefgh", "ember", "timber", "member", "embers"]
+    words += ["x" * n for n in range(1, 30)] + ["アクメ", "アクメ商事", "クメ"]
+    index = AccountIndex.build(IndexEntry(i, w) for i, w in enumerate(words))
+    queries = [*words, "abcx", "embr", "tmber", "xxxxxxxxxxxxxxxxxxx", "アクメ商", "q"]
+    queries += ["".join(p) for p in product("abx", repeat=3)]
+    for query in queries:
+        whole = process.extract(
+            query, list(index.postings), scorer=fuzz.ratio, score_cutoff=TOKEN_CUTOFF, limit=None
+        )
+        expected = sorted(((-score, token) for token, score, _ in whole))[:5]
+        got = index._near_tokens(query)
+        assert sorted(got) == sorted(token for _, token in expected), query
+        assert index._near_tokens(query) is got  # remembered
