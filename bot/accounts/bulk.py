@@ -97,10 +97,10 @@ def _use_copy(conn: Connection) -> bool:
 
 
 def _in_batches(
-    conn: Connection, stmt: Insert | Update, rows: list[dict[str, Any]], on_batch: OnBatch
+    conn: Connection, stmt: Insert | Update, rows: Sequence[dict[str, Any]], on_batch: OnBatch
 ) -> None:
     for start in range(0, len(rows), BATCH):
-        _executemany(conn, stmt, rows[start : start + BATCH])
+        _executemany(conn, stmt, list(rows[start : start + BATCH]))
         if on_batch is not None:
             on_batch(min(start + BATCH, len(rows)))
 
@@ -108,7 +108,7 @@ def _in_batches(
 def insert_rows(
     conn: Connection,
     table: Table,
-    rows: list[dict[str, Any]],
+    rows: Sequence[dict[str, Any]],
     constants: dict[str, Any],
     on_batch: OnBatch = None,
 ) -> None:
@@ -128,7 +128,7 @@ def insert_rows(
 def insert_with_ids(
     conn: Connection,
     table: Table,
-    rows: list[dict[str, Any]],
+    rows: Sequence[dict[str, Any]],
     constants: dict[str, Any],
     on_batch: OnBatch = None,
 ) -> list[int]:
@@ -155,7 +155,7 @@ def insert_with_ids(
         returning = stmt.returning(pk, sort_by_parameter_order=True)
         ids = []
         for start in range(0, len(rows), BATCH):
-            ids.extend(conn.execute(returning, rows[start : start + BATCH]).scalars())
+            ids.extend(conn.execute(returning, list(rows[start : start + BATCH])).scalars())
             if on_batch is not None:
                 on_batch(len(ids))
         return ids
@@ -170,7 +170,7 @@ def insert_with_ids(
 def update_rows(
     conn: Connection,
     table: Table,
-    rows: list[dict[str, Any]],
+    rows: Sequence[dict[str, Any]],
     constants: dict[str, Any],
     on_batch: OnBatch = None,
 ) -> None:

@@ -216,7 +216,7 @@ def test_plan_and_apply_from_a_text_stream(db: Database, policy: Policy) -> None
     assert parsed.ok and [r.line for r in parsed.rows] == [2, 3]
     with db.session() as session:
         plan = plan_import(session, policy, parsed.rows, NOW)
-        assert [(p.values["name"], p.tier) for p in plan.new] == [
+        assert [(p.name, p.tier) for p in plan.new] == [
             ("Acme", "enterprise"),
             ("Hooli", "starter"),
         ]
