@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -18,6 +19,8 @@ from bot.policy.model import Policy, load_policy
 from storage.db import Database
 from storage.models import Account
 from storage.versions import ACCOUNT_NAMES, read_versions
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
@@ -42,21 +45,27 @@ class Services:
     # How long a process trusts its caches before asking the database for the data versions: a write
     # in another process (an import, a decision, an override) shows up here within this many seconds.
     version_ttl: float = 1.0
+    # After an import, rebuild the account index in a background thread and keep answering from the
+    # previous one meanwhile (a build takes seconds: in the request, it would outlast Slack's 3 s).
+    # Off by default so tests and one-shot commands see every write at once.
+    rebuild_in_background: bool = False
     _versions: Versions = field(default=(), init=False, repr=False)
     _checked_at: float = field(default=-1e9, init=False, repr=False)
     _index: AccountIndex | None = field(default=None, init=False, repr=False)
     _index_version: int = field(default=-1, init=False, repr=False)
+    _rebuilding: bool = field(default=False, init=False, repr=False)
     _caches: dict[str, OrderedDict[Any, Any]] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _build_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock = system_clock, migrate: bool = True) -> Services:
+        """The services of a running tierbot (server, console, commands)."""
         policy = load_policy(settings.tier_policy_file)  # fails at start-up, never at the first lookup
         db = Database(settings.database_url)
         if migrate:
             db.ensure_schema()
-        return cls(settings=settings, db=db, policy=policy, clock=clock)
+        return cls(settings=settings, db=db, policy=policy, clock=clock, rebuild_in_background=True)
 
     def versions(self) -> Versions:
         """Every data set's version, read from the database at most once per `version_ttl`."""
@@ -80,6 +89,18 @@ class Services:
         index = self._index
         if index is not None and version == self._index_version:
             return index
+        if index is not None and self.rebuild_in_background:
+            self._rebuild_soon(version)
+            return index
+        return self._rebuild(version)
+
+    @property
+    def index_version(self) -> int:
+        """The ACCOUNT_NAMES version the index in use was built from: answers that depend on matching
+        are cached under it, so none computed from a stale index outlives the swap."""
+        return self._index_version
+
+    def _rebuild(self, version: int) -> AccountIndex:
         with self._build_lock:  # one build at a time; the others wait here, not on `_lock`
             if self._index is not None and version == self._index_version:
                 return self._index
@@ -90,6 +111,22 @@ class Services:
             built = AccountIndex.build(IndexEntry(r[0], r[1], r[2], r[3]) for r in rows)
             self._index, self._index_version = built, version
             return built
+
+    def _rebuild_soon(self, version: int) -> None:
+        with self._lock:
+            if self._rebuilding:
+                return
+            self._rebuilding = True
+
+        def run() -> None:
+            try:
+                self._rebuild(version)
+            except Exception:  # the database went away: the next lookup tries again
+                log.exception("account index rebuild failed")
+            finally:
+                self._rebuilding = False
+
+        threading.Thread(target=run, name="account-index-rebuild", daemon=True).start()
 
     def cached(self, key: tuple[Any, ...], now: datetime, make: Callable[[], tuple[T, datetime | None]]) -> T:
         """A value computed once per data version; `make` also says until when it holds (None: for as

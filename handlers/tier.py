@@ -54,9 +54,9 @@ def answer_body(services: Services, text: str, user_id: str) -> str:
     if verb in ("set", "clear"):
         return _body(_change_override(services, command, verb, user_id))
     now = services.clock()
-    return services.cached(
-        ("answer", command.casefold()), now, lambda: _serialized(_lookup_message(services, command, now))
-    )
+    services.account_index()  # may start a rebuild: the key below names the index the answer comes from
+    key = ("answer", command.casefold(), services.index_version)
+    return services.cached(key, now, lambda: _serialized(_lookup_message(services, command, now)))
 
 
 def _body(message: dict[str, Any]) -> str:

@@ -88,3 +88,60 @@ def test_an_override_refreshes_answers_without_rebuilding_the_index(services: Se
     )
     assert answer(services, "hooli", "U1")["text"] == "Hooli is Enterprise tier"
     assert services.account_index() is index  # a multi-second rebuild for 100k accounts was avoided
+
+
+def test_after_an_import_lookups_keep_answering_while_the_index_rebuilds(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild takes seconds at 100,000 accounts: in the request it would outlast Slack's 3 s."""
+    import threading
+
+    from bot.accounts import matching
+    from handlers.tier import answer
+    from tests.conftest import add_account
+    from tests.fake_slack import eventually
+
+    services.rebuild_in_background = True  # as in a running tierbot (Services.from_settings)
+    add_account(services.db, services.policy, "Initech", 2500)
+    old = services.account_index()
+    add_account(services.db, services.policy, "Hooli", 2500)  # an import elsewhere: names changed
+    build, gate = matching.AccountIndex.build, threading.Event()
+
+    def slow_build(entries: object) -> matching.AccountIndex:
+        gate.wait(5)  # a build in the request would sit here, and the asserts below would fail
+        return build(entries)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matching.AccountIndex, "build", staticmethod(slow_build))
+    assert services.account_index() is old  # at once, from the previous index
+    assert answer(services, "hooli", "U1")["text"].startswith("No account matches")
+    assert answer(services, "initech", "U1")["text"] == "Initech is Starter tier"
+    gate.set()
+    assert eventually(lambda: services.account_index() is not old)
+    # The answer computed from the old index is not served from the cache any more.
+    assert answer(services, "hooli", "U1")["text"] == "Hooli is Starter tier"
+
+
+def test_a_failed_background_rebuild_is_tried_again(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.accounts import matching
+    from tests.conftest import add_account
+    from tests.fake_slack import eventually
+
+    services.rebuild_in_background = True
+    old = services.account_index()
+    add_account(services.db, services.policy, "Hooli", 2500)
+    build = matching.AccountIndex.build
+    calls: list[int] = []
+
+    def failing_once(entries: object) -> matching.AccountIndex:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database went away mid-build")
+        return build(entries)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matching.AccountIndex, "build", staticmethod(failing_once))
+    assert services.account_index() is old
+    assert eventually(lambda: calls and not services._rebuilding)
+    assert eventually(lambda: services.account_index() is not old)  # the next lookup started another
+    assert len(calls) == 2
