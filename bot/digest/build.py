@@ -116,13 +116,30 @@ def build_digest(
     )
 
 
+_JUST_UNDER_TARGET = 1e-6  # as a share of the target left
+
+
 def full_breach_list(
     session: Session,
     policy: Policy,
     now: datetime,
     tiers: set[str] | None = None,
     at_risk_share: float = 0.25,
+    breached_since: datetime | None = None,
 ) -> Iterator[DigestItem]:
-    """Every breached or at-risk ticket, ranked as in the digest (for `tierbot digest show`)."""
-    conditions = stream_conditions(policy, now, at_risk_share, tiers)
-    return iter(rank_all(iter_states(session, policy, now, at_risk_share, conditions)))
+    """Every breached or at-risk ticket, ranked as in the digest (for `tierbot digest show`).
+
+    `breached_since`: only tickets breached at or before that instant (re-posts of old breaches). The
+    stream then skips every ticket whose clocks cannot have reached their targets by then (scope.py's
+    bound with no share left): the few long-overdue tickets are read, not every one at risk now.
+    """
+    if breached_since is None:
+        conditions = stream_conditions(policy, now, at_risk_share, tiers)
+    else:
+        # Pruned at a hair under the full target, so that a clock that reached it exactly by then is
+        # kept: a business-hours deadline at closing time, with `breached_since` in the night.
+        conditions = stream_conditions(policy, breached_since, _JUST_UNDER_TARGET, tiers)
+    items = rank_all(iter_states(session, policy, now, at_risk_share, conditions))
+    if breached_since is not None:
+        items = [i for i in items if i.state == BREACHED and i.due_at <= breached_since]
+    return iter(items)

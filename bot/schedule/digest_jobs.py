@@ -206,9 +206,14 @@ def unacked_breaches(ctx: JobContext, interval: timedelta) -> list[DigestItem]:
         items = [
             i
             for i in full_breach_list(
-                session, services.policy, ctx.at, {top}, services.settings.at_risk_share
+                session,
+                services.policy,
+                ctx.at,
+                {top},
+                services.settings.at_risk_share,
+                breached_since=ctx.at - interval,
             )
-            if i.state == "breached" and i.tier == top and i.due_at <= ctx.at - interval
+            if i.tier == top
         ]
         acks = ack_states(session, [i.ticket_id for i in items])
     return [i for i in items if i.ticket_id not in acks or not acks[i.ticket_id].quiet(ctx.at)]
@@ -221,7 +226,7 @@ def run_breach_reposts(ctx: JobContext) -> None:
     period, _start = bucket(ctx.at, minutes)
     top = services.policy.tiers[0].key
     channels = [s for s in subscriptions.active(services.db) if not s.tiers or top in s.tiers]
-    # The breach list walks every open ticket: only once per interval, not once per tick.
+    # Once per interval, not once per tick (the scan reads only tickets breached an interval ago).
     channels = [
         s for s in channels if status_of(services.db, DeliveryKey(BREACH_REPOSTS, s.channel, period)) is None
     ]

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.digest import build_digest, full_breach_list
+from bot.digest.scope import stream_conditions
 from bot.policy.model import Policy
 from bot.sla.metrics import period_metrics
-from bot.sla.state import TicketState, iter_open_ticket_states, stake_key
+from bot.sla.state import TicketState, iter_open_ticket_states, iter_states, stake_key
 from storage.db import Database
 from storage.models.tickets import Ticket
 from tests.conftest import add_account
@@ -96,3 +97,32 @@ def test_pruned_digest_equals_the_full_evaluation(
     for tier, metrics in week.items():
         expected_att = None if metrics.sla_attainment is None else metrics.sla_attainment * 100
         assert digest.attainment[tier] == pytest.approx(expected_att)
+
+
+@pytest.mark.parametrize(
+    ("now", "overdue"),
+    [
+        (datetime(2026, 3, 11, 15, 0, tzinfo=UTC), timedelta(minutes=60)),
+        (datetime(2026, 3, 14, 3, 0, tzinfo=UTC), timedelta(minutes=60)),  # weekend: business clocks stand
+        (datetime(2026, 3, 16, 13, 59, tzinfo=UTC), timedelta(hours=8)),
+        (datetime(2026, 3, 12, 18, 0, tzinfo=UTC), timedelta(minutes=5)),
+    ],
+)
+def test_breaches_overdue_since_are_listed_as_without_pruning(
+    db: Database, policy: Policy, now: datetime, overdue: timedelta
+) -> None:
+    """The re-post job asks only for breaches at least an interval old, and prunes harder for it."""
+    _seed(db, policy, now, random.Random(now.toordinal() + 1))
+    since = now - overdue
+    with db.session() as session:
+        everything = list(iter_open_ticket_states(session, policy, now, 0.25))
+        listed = list(full_breach_list(session, policy, now, at_risk_share=0.25, breached_since=since))
+        pruned_scan = list(
+            iter_states(session, policy, now, 0.25, stream_conditions(policy, since, 0.0, None))
+        )
+    expected = [s for s in _reference(everything) if s.state == "breached" and s.due_at <= since]
+    assert len(expected) > 20  # the data must exercise it
+    assert [(i.ticket_id, i.metric, i.minutes_left) for i in listed] == [
+        (s.ticket_id, s.metric, s.minutes_left) for s in expected
+    ]
+    assert len(pruned_scan) < len(everything)  # and the stream really skipped tickets
