@@ -28,7 +28,7 @@ Versions = tuple[tuple[str, int], ...]
 # Entries kept per kind of cached value (the key's first element). Kinds get their own LRU so one
 # cannot evict another: a /tier answer and the card inside it are cached apart, and with a single
 # 4,096-entry LRU, 3,000 hot queries plus their cards evicted each other on every pass.
-CACHE_SIZES = {"answer": 8192, "card": 4096}  # answers are serialized JSON, ~2 KB each
+CACHE_SIZES = {"answer": 8192, "card": 4096}  # answers are ASCII JSON strings, ~1.8 KB each
 DEFAULT_CACHE_SIZE = 1024
 
 

@@ -137,37 +137,40 @@ def _assemble(services: Services, account_id: int, now: datetime) -> AccountCard
         )
         facts = AccountFacts(acv=row.acv, usage_criticality=row.usage_criticality, strategic=row.strategic)
         result = evaluate(services.policy, facts, override, now)
-        if row.has_decisions:
-            decisions = decisions_touching(conn, account_id, result.tier)
-        else:
-            # Most accounts are named by no decision: theirs are their tier's, the same for every
-            # account of that tier, read once per data version instead of once per card.
-            tier = result.tier
-            decisions = services.cached(
-                ("tier-decisions", tier), now, lambda: (decisions_touching(conn, None, tier), None)
-            )
+        # Most accounts are named by no decision: theirs are their tier's, read below once per version.
+        own = decisions_touching(conn, account_id, result.tier) if row.has_decisions else None
         tickets = None
         if row.has_tickets:
             with Session(bind=conn) as session:
                 tickets = account_ticket_summary(
                     session, services.policy, account_id, result.tier, now, services.settings.at_risk_share
                 )
-        return AccountCard(
-            account_id=row.id,
-            name=row.name,
-            external_id=row.external_id,
-            domain=row.domain,
-            acv=row.acv,
-            usage_criticality=row.usage_criticality,
-            strategic=bool(row.strategic),
-            health_score=row.health_score,
-            owner=row.owner,
-            region=row.region,
-            result=result,
-            tier=services.policy.tier(result.tier),
-            decisions=tuple(decisions),
-            tickets=tickets,
-        )
+    return AccountCard(
+        account_id=row.id,
+        name=row.name,
+        external_id=row.external_id,
+        domain=row.domain,
+        acv=row.acv,
+        usage_criticality=row.usage_criticality,
+        strategic=bool(row.strategic),
+        health_score=row.health_score,
+        owner=row.owner,
+        region=row.region,
+        result=result,
+        tier=services.policy.tier(result.tier),
+        decisions=tuple(own if own is not None else _tier_decisions(services, result.tier, now)),
+        tickets=tickets,
+    )
+
+
+def _tier_decisions(services: Services, tier: str, now: datetime) -> list[DecisionBrief]:
+    # Outside the card's connection: a miss here, or the version check inside cached(), takes a
+    # connection of its own, and one thread must never hold two (the pool is shared with listeners).
+    def read() -> tuple[list[DecisionBrief], None]:
+        with services.db.engine.connect() as conn:
+            return decisions_touching(conn, None, tier), None
+
+    return services.cached(("tier-decisions", tier), now, read)
 
 
 def lookup(services: Services, raw_query: str | None, now: datetime | None = None) -> Lookup:

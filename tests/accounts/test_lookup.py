@@ -127,3 +127,28 @@ def test_a_deleted_account_has_no_card(db: Database, services: Services) -> None
         session.execute(delete(Account).where(Account.id == gone))
         bump_version(session, ACCOUNTS)
     assert account_card(services, gone) is None
+
+
+def test_a_card_holds_one_connection_at_a_time(db: Database, services: Services) -> None:
+    """Request threads and lazy listeners share the pool: a thread holding two could starve it."""
+    from sqlalchemy import event
+
+    account = add_account(db, services.policy, "Pooled Co", 30000)
+    held, most = [0], [0]
+
+    def checked_out(*_: object) -> None:
+        held[0] += 1
+        most[0] = max(most[0], held[0])
+
+    def checked_in(*_: object) -> None:
+        held[0] -= 1
+
+    event.listen(db.engine, "checkout", checked_out)
+    event.listen(db.engine, "checkin", checked_in)
+    try:
+        assert services.version_ttl == 0  # every cached() call checks the versions: the worst case
+        assert account_card(services, account) is not None
+    finally:
+        event.remove(db.engine, "checkout", checked_out)
+        event.remove(db.engine, "checkin", checked_in)
+    assert most[0] == 1

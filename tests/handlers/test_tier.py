@@ -224,3 +224,14 @@ def test_tier_answers_while_slack_api_is_down(
     fake_slack.fail("auth.test", 429, times=10, retry_after=30)
     assert body(slack.command("/tier", "ACME-001"))["text"] == "Acme Corp is Enterprise tier"
     assert fake_slack.calls_to("auth.test") == []
+
+
+def test_answers_are_kept_as_ascii_json(services: Services, accounts: dict[str, int]) -> None:
+    """One non-ASCII character makes Python store a whole string at 2-4 bytes a character; thousands
+    of cached answers per worker would double in size."""
+    from handlers.tier import answer_body
+
+    for query in ("acme corp", "アクメ", "société générale", "nothing like it"):
+        body_text = answer_body(services, query, "U1")
+        assert body_text.isascii(), query
+        assert json.loads(body_text)["response_type"] == "ephemeral"
