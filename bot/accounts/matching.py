@@ -111,6 +111,9 @@ class AccountIndex:
     # reach TOKEN_CUTOFF (rapidfuzz pays ~100 ns per choice even when the length alone rules it out).
     vocabulary: list[str] = field(default_factory=list)
     vocabulary_lengths: list[int] = field(default_factory=list)
+    # Each token's place in first-seen order: ties on score are broken by it, as when the whole
+    # vocabulary was scored in that order.
+    vocabulary_positions: list[int] = field(default_factory=list)
     # Query token -> its near vocabulary tokens. Agents type the same words again and again; the
     # index is immutable once built (a change builds a new one), so entries never go stale.
     _near: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -120,8 +123,10 @@ class AccountIndex:
         index = cls()
         for entry in entries:
             index._add(entry)
-        index.vocabulary = sorted(index.postings, key=len)
+        by_length = sorted(enumerate(index.postings), key=lambda pair: len(pair[1]))
+        index.vocabulary = [token for _, token in by_length]
         index.vocabulary_lengths = [len(token) for token in index.vocabulary]
+        index.vocabulary_positions = [position for position, _ in by_length]
         return index
 
     def _add(self, entry: IndexEntry) -> None:
@@ -204,9 +209,11 @@ class AccountIndex:
         lo = bisect_left(self.vocabulary_lengths, math.ceil(n * c / (2 - c) - 1e-9))
         hi = bisect_right(self.vocabulary_lengths, math.floor(n * (2 - c) / c + 1e-9))
         found = process.extract(
-            token, self.vocabulary[lo:hi], scorer=fuzz.ratio, score_cutoff=TOKEN_CUTOFF, limit=5
+            token, self.vocabulary[lo:hi], scorer=fuzz.ratio, score_cutoff=TOKEN_CUTOFF, limit=None
         )
-        near = tuple(vocab_token for vocab_token, _score, _ in found)
+        positions = self.vocabulary_positions
+        found.sort(key=lambda hit: (-hit[1], positions[lo + hit[2]]))
+        near = tuple(vocab_token for vocab_token, _score, _ in found[:5])
         if len(self._near) >= NEAR_CACHE_SIZE:
             self._near.clear()  # crude, but bounded; a hot set refills within seconds
         self._near[token] = near
