@@ -32,6 +32,7 @@ from slack_sdk.signature import SignatureVerifier
 SECRET = "bench-signing-secret"
 ROOT = Path(__file__).resolve().parent.parent
 LUA_CHUNK = 5000
+WRK_THREADS = 2
 
 
 def free_port() -> int:
@@ -94,7 +95,11 @@ def wrk_script(path: Path, queries: list[str]) -> None:
         "define()",
         "local n = #reqs",
         "local i = 0",
-        "request = function() i = i + 1; return reqs[(i % n) + 1] end",
+        # Each wrk thread runs its own copy of this script: thread k takes requests k, k + T, k + 2T...
+        # so that no two threads send the same query (T = WRK_THREADS).
+        "local threads = 0",
+        "function setup(thread) thread:set('id', threads); threads = threads + 1 end",
+        f"request = function() i = i + 1; return reqs[((i * {WRK_THREADS} + id) % n) + 1] end",
     ]
     path.write_text("\n".join(lines))
 
@@ -146,7 +151,7 @@ def run_wrk(port: int, script: Path, seconds: int, connections: int) -> dict[str
     out = subprocess.run(
         [
             "wrk",
-            "-t2",
+            f"-t{WRK_THREADS}",
             f"-c{connections}",
             f"-d{seconds}s",
             "--latency",
@@ -247,24 +252,25 @@ def main() -> None:
         for label, target in servers.items():
             port = free_port()
             procs[label] = (port, start_gunicorn(target, port, env, args.workers, args.threads))
-        # Scripts are signed last: Slack's signatures (and tierbot) accept five minutes of clock skew.
+        # Scripts are signed just before they run: Slack's signatures (and tierbot) accept five
+        # minutes of clock skew, which a whole bench run can exceed.
         repeated = tmp / "repeated.lua"
-        wrk_script(repeated, make_queries(names, ids, 3000))
+        distinct = tmp / "distinct.lua"
+        hot = make_queries(names, ids, 3000)
         per_round = args.seconds * 5000  # more than a round sends here, so no query repeats
-        distinct = []
-        for r in range(args.rounds + 1):
-            distinct.append(tmp / f"distinct{r}.lua")
-            wrk_script(distinct[-1], make_queries(names, ids, per_round, seed=100 + r))
+
+        def sign(round_no: int) -> None:
+            wrk_script(repeated, hot)
+            wrk_script(distinct, make_queries(names, ids, per_round, seed=100 + round_no))
+
+        sign(0)
         run_wrk(procs["bare Bolt app"][0], repeated, 2, args.connections)
         run_wrk(procs["tierbot repeated"][0], repeated, 8, args.connections)
-        run_wrk(procs["tierbot distinct"][0], distinct[0], 2, args.connections)  # pools, token cache
+        run_wrk(procs["tierbot distinct"][0], distinct, 2, args.connections)  # pools, token cache
+        scripts = {"bare Bolt app": repeated, "tierbot repeated": repeated, "tierbot distinct": distinct}
         rounds: list[dict[str, dict[str, float]]] = []
         for r in range(1, args.rounds + 1):
-            scripts = {
-                "bare Bolt app": repeated,
-                "tierbot repeated": repeated,
-                "tierbot distinct": distinct[r],
-            }
+            sign(r)
             rounds.append(
                 {
                     label: run_wrk(procs[label][0], scripts[label], args.seconds, args.connections)
