@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TextIO, cast, overload
 
@@ -168,6 +169,7 @@ EXTERNAL_ID, ACV, CRITICALITY, STRATEGIC = (
     FIELDS.index(f) for f in ("external_id", "acv", "usage_criticality", "strategic")
 )
 _OPTIONAL_AT = tuple((col, FIELDS.index(col)) for col in OPTIONAL_FIELDS)
+_from_row = attrgetter(*FIELDS)  # an AccountRow's values as a tuple in FIELDS order
 
 
 def _stored_accounts(session: Session) -> dict[int, Stored]:
@@ -217,18 +219,7 @@ class _Tiers:
 
 
 def _row_values(row: AccountRow, stored: Stored | None) -> Values:
-    values = (
-        row.name,
-        row.name_key,
-        row.external_id,
-        row.domain,
-        row.acv,
-        row.usage_criticality,
-        row.strategic,
-        row.health_score,
-        row.owner,
-        row.region,
-    )
+    values: Values = _from_row(row)
     if stored is None:
         return values
     merged = list(values)
