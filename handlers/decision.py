@@ -22,12 +22,12 @@ from bot.services import Services
 from bot.text import clean_input, escape_mrkdwn, truncate
 from bot.views import decision_ids as ids
 from bot.views.decision_dialogs import notice_modal
-from bot.views.decision_modal import ModalContext, draft_id_of, step_view
+from bot.views.decision_modal import draft_id_of, step_view
 from bot.views.decision_record import help_message, list_message, notice_message, show_message
 from bot.views.decision_state import apply_state, block_errors
 from handlers import decision_actions
 from handlers._guard import guarded
-from handlers.decision_actions import account_names, open_flow, post_record, snapshot, today
+from handlers.decision_actions import modal_context, open_flow, post_record, snapshot, today
 from storage.idempotency import claim, release
 from storage.models import Account
 
@@ -133,10 +133,6 @@ def register(app: App, services: Services) -> None:
             ]
         )
 
-    def context_for(draft_id: str, state: DraftState) -> ModalContext:
-        names = account_names(services, state.input.account_ids)
-        return ModalContext(draft_id, state.verb, services.policy, today(services), names)
-
     def step_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         step = view["callback_id"]
         user = body["user"]["id"]
@@ -156,7 +152,7 @@ def register(app: App, services: Services) -> None:
         if errors:
             ack(response_action="errors", errors=block_errors(step, view, errors))
             return
-        next_view = step_view(NEXT_STEP[step], context_for(draft_id, state), state.input, user)
+        next_view = step_view(NEXT_STEP[step], modal_context(services, draft_id, state), state.input, user)
         ack(response_action="update", view=next_view)
 
     app.view(ids.FRAME)(guarded(step_submitted))
@@ -178,7 +174,7 @@ def register(app: App, services: Services) -> None:
             # What was typed on this step is kept for when the user comes forward again.
             state.input = apply_state(current, (view.get("state") or {}).get("values") or {}, state.input)
             save_draft(db, draft_id, state, services.clock())
-        previous = step_view(target, context_for(draft_id, state), state.input, user)
+        previous = step_view(target, modal_context(services, draft_id, state), state.input, user)
         try:
             client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=previous)
         except SlackApiError as exc:
@@ -217,7 +213,10 @@ def register(app: App, services: Services) -> None:
                 return
             user = body["user"]["id"]
             post_record(
-                services, client, state.committed_id, [services.settings.decisions_channel, state.channel, user]
+                services,
+                client,
+                state.committed_id,
+                [services.settings.decisions_channel, state.channel, user],
             )
         except BaseException:
             release(db, key)  # not posted: a retry of the submission may post it

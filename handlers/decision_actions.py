@@ -4,12 +4,14 @@ Reverse, Supersede, Edit. Permission and state checks live in bot.decisions; thi
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.decisions.drafts import DraftState, new_draft
 from bot.decisions.lifecycle import (
@@ -97,6 +99,11 @@ def tell(body: dict[str, Any], respond: Respond | None, client: WebClient, text:
         client.views_open(trigger_id=body["trigger_id"], view=notice_modal("tierbot", text))
 
 
+def modal_context(services: Services, draft_id: str, state: DraftState) -> ModalContext:
+    names = account_names(services, state.input.account_ids)
+    return ModalContext(draft_id, state.verb, services.policy, today(services), names)
+
+
 def open_flow(
     services: Services,
     client: WebClient,
@@ -107,14 +114,7 @@ def open_flow(
 ) -> None:
     """Start the three-step modal on a fresh draft."""
     draft_id = new_draft(services.db, user_id, state, services.clock())
-    ctx = ModalContext(
-        draft_id,
-        state.verb,
-        services.policy,
-        today(services),
-        account_names(services, state.input.account_ids),
-    )
-    view = frame_view(ctx, state.input, user_id)
+    view = frame_view(modal_context(services, draft_id, state), state.input, user_id)
     if push:
         client.views_push(trigger_id=body["trigger_id"], view=view)
     else:
@@ -130,6 +130,38 @@ def _decision_id(action: dict[str, Any]) -> int | None:
 def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
     container = body.get("container") or {}
     return container.get("channel_id"), container.get("message_ts")
+
+
+def _submission(kind: str, view: dict[str, Any]) -> tuple[int | None, str]:
+    """The record a modal submission is about, and its claim key: the submission handler claims it
+    and the lazy refresh after it reads it, so both must derive it the same way."""
+    decision_id, _, _ = read_metadata(view)
+    return decision_id, f"decision-{kind}:{view.get('id', '')}:{decision_id}"
+
+
+def _change_once(
+    services: Services,
+    ack: Ack,
+    key: str,
+    change: Callable[[Session], object],
+    errors_for: Callable[[Exception], dict[str, str]],
+) -> None:
+    """Apply a submitted change once (a retried or double submission finds the claim and only closes
+    the modal); a refusal gives the claim back and shows the reason on the form."""
+    if not claim(services.db, key):
+        ack(response_action="clear")
+        return
+    try:
+        with services.db.session() as session:
+            change(session)
+    except (DecisionNotFound, NotAllowed, TransitionRefused) as exc:
+        release(services.db, key)
+        ack(response_action="errors", errors=errors_for(exc))
+        return
+    except BaseException:
+        release(services.db, key)  # nothing recorded: submitting again must work
+        raise
+    ack(response_action="clear")
 
 
 def register(app: App, services: Services) -> None:
@@ -213,50 +245,44 @@ def register(app: App, services: Services) -> None:
     app.action(ids.MARK_REVIEWED)(ack=guarded(mark_reviewed), lazy=[guarded(refresh_marked)])
 
     def review_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        decision_id, _, _ = read_metadata(view)
+        decision_id, key = _submission("review", view)
         values = view["state"]["values"]
         outcome = ((values.get(ids.OUTCOME, {}).get(ids.INPUT) or {}).get("selected_option") or {}).get(
             "value"
         )
         note = (values.get(ids.NOTE, {}).get(ids.INPUT) or {}).get("value") or ""
         raw_date = (values.get(ids.NEXT_REVIEW, {}).get(ids.INPUT) or {}).get("selected_date")
-        key = f"decision-review:{view.get('id', '')}:{decision_id}"
-        if decision_id is None or not claim(services.db, key):
+        if decision_id is None:
             ack(response_action="clear")
             return
-        try:
-            with services.db.session() as session:
-                review(
-                    session,
-                    settings,
-                    decision_id,
-                    actor=body["user"]["id"],
-                    outcome=outcome or "",
-                    now=services.clock(),
-                    today=today(services),
-                    note=note,
-                    next_review=date.fromisoformat(raw_date) if raw_date else None,
-                )
-        except TransitionRefused as exc:
-            release(services.db, key)
-            block = ids.NEXT_REVIEW if exc.field == "next_review" else ids.OUTCOME
-            ack(response_action="errors", errors={block: str(exc)})
-            return
-        except (DecisionNotFound, NotAllowed) as exc:
-            release(services.db, key)
-            ack(response_action="errors", errors={ids.OUTCOME: str(exc)})
-            return
-        except BaseException:
-            release(services.db, key)  # nothing recorded: submitting again must work
-            raise
-        ack(response_action="clear")
+
+        def errors_for(exc: Exception) -> dict[str, str]:
+            on_date = isinstance(exc, TransitionRefused) and exc.field == "next_review"
+            return {ids.NEXT_REVIEW if on_date else ids.OUTCOME: str(exc)}
+
+        _change_once(
+            services,
+            ack,
+            key,
+            lambda session: review(
+                session,
+                settings,
+                decision_id,
+                actor=body["user"]["id"],
+                outcome=outcome or "",
+                now=services.clock(),
+                today=today(services),
+                note=note,
+                next_review=date.fromisoformat(raw_date) if raw_date else None,
+            ),
+            errors_for,
+        )
 
     def refreshes_after(kind: str) -> Any:
         def refresh_after(body: dict[str, Any], client: WebClient) -> None:
-            view = body.get("view") or {}
-            decision_id, _, _ = read_metadata(view)
+            decision_id, key = _submission(kind, body.get("view") or {})
             # Only a submission that changed the record (its claim was kept) updates the message.
-            if is_claimed(services.db, f"decision-{kind}:{view.get('id', '')}:{decision_id}"):
+            if is_claimed(services.db, key):
                 refresh_record(services, client, decision_id)
 
         return guarded(refresh_after)
@@ -289,30 +315,20 @@ def register(app: App, services: Services) -> None:
             )
 
     def reverse_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        decision_id, _, _ = read_metadata(view)
+        decision_id, key = _submission("reverse", view)
         reason = (view["state"]["values"].get(ids.REASON, {}).get(ids.INPUT) or {}).get("value") or ""
-        key = f"decision-reverse:{view.get('id', '')}:{decision_id}"
-        if decision_id is None or not claim(services.db, key):
+        if decision_id is None:
             ack(response_action="clear")
             return
-        try:
-            with services.db.session() as session:
-                reverse(
-                    session,
-                    settings,
-                    decision_id,
-                    actor=body["user"]["id"],
-                    reason=reason,
-                    now=services.clock(),
-                )
-        except (DecisionNotFound, NotAllowed, TransitionRefused) as exc:
-            release(services.db, key)
-            ack(response_action="errors", errors={ids.REASON: str(exc)})
-            return
-        except BaseException:
-            release(services.db, key)  # nothing recorded: submitting again must work
-            raise
-        ack(response_action="clear")
+        _change_once(
+            services,
+            ack,
+            key,
+            lambda session: reverse(
+                session, settings, decision_id, actor=body["user"]["id"], reason=reason, now=services.clock()
+            ),
+            lambda exc: {ids.REASON: str(exc)},
+        )
 
     app.view(ids.REVERSE_MODAL)(ack=guarded(reverse_submitted), lazy=[refreshes_after("reverse")])
 
