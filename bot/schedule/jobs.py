@@ -8,9 +8,12 @@ collects what would have been posted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from bot.schedule.leader import holder_id
 from bot.schedule.poster import DryRunPoster, LedgerPoster, Outcome, Poster, SlackSender, delivery_client
@@ -41,6 +44,22 @@ class JobContext:
     def note(self, text: str) -> None:
         log.info(text)
         self.notes.append(text)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work that commits, except in a dry run, which measures but changes nothing."""
+        session = self.services.db.sessions()
+        try:
+            yield session
+            if self.dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
 
 @dataclass(frozen=True)

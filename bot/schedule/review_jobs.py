@@ -71,8 +71,7 @@ def run_review_triggers(ctx: JobContext) -> None:
     ctx.outcomes.extend(ctx.poster.retry_due(REVIEW_TRIGGERS))
     services = ctx.services
     claims: list[Claimed] = []
-    session = services.db.sessions()
-    try:
+    with ctx.session() as session:  # a dry run arms and fires nothing
         firings = evaluate_triggers(session, services.policy, ctx.at)
         for firing in firings:
             message = reminder_view.trigger_message(firing)
@@ -81,15 +80,6 @@ def run_review_triggers(ctx: JobContext) -> None:
                 claimed = ctx.poster.claim(session, key, payload(message, **where))
                 if claimed is not None:
                     claims.append(claimed)
-        if ctx.dry_run:
-            session.rollback()  # a dry run measures but does not arm or fire anything
-        else:
-            session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
     for claimed in claims:
         ctx.outcomes.append(ctx.poster.post(claimed))
 
@@ -101,20 +91,10 @@ def run_tier_recompute(ctx: JobContext) -> None:
     services = ctx.services
     if not ctx.dry_run:
         sweep(services.db, ctx.at - CLAIMS_KEPT)  # daily housekeeping rides on the daily job
-    session = services.db.sessions()
-    try:
+    with ctx.session() as session:
         changes = recompute(session, services.policy, ctx.at, actor="tierbot scheduler")
         if changes:
             bump_version(session, ACCOUNTS)
-        if ctx.dry_run:
-            session.rollback()
-        else:
-            session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
     if changes and not ctx.dry_run:
         services.invalidate()
     ctx.note(
