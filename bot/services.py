@@ -67,6 +67,11 @@ class Services:
             db.ensure_schema()
         return cls(settings=settings, db=db, policy=policy, clock=clock, rebuild_in_background=True)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Services:
+        # Bolt deep-copies a request's context for its lazy listeners; the services in it are shared
+        # by design (one database pool, one cache), so the copy is this same object.
+        return self
+
     def versions(self) -> Versions:
         """Every data set's version, read from the database at most once per `version_ttl`."""
         now = time.monotonic()

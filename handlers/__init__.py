@@ -1,14 +1,16 @@
-"""Slack listeners, one module per surface. Each exposes `register(app, services)`."""
+"""Slack listeners, one module per surface; each exposes `register(app, services)`.
+
+`register_all` is the whole list of what tierbot answers: nothing is registered from anywhere else.
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.services import Services
+from handlers import decision, decision_actions, digest, home, reminders, tier
 
 
 def register_all(app: App, services: Services) -> None:
-    from handlers import decision, digest, home, tier
-
-    for module in (tier, decision, digest, home):
+    for module in (tier, decision, decision_actions, digest, reminders, home):
         module.register(app, services)

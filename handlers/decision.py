@@ -225,5 +225,3 @@ def register(app: App, services: Services) -> None:
             decision_actions.refresh_record(services, client, state.supersedes_id)
 
     app.view(ids.COMMIT)(ack=guarded(commit_submitted), lazy=[guarded(post_committed)])
-
-    decision_actions.register(app, services)

@@ -19,6 +19,7 @@ from bot.services import Services
 from bot.text import clean_input, escape_mrkdwn
 from bot.views import digest as digest_view
 from bot.views import digest_ids, digest_subs
+from bot.views.format import local_time
 from handlers._guard import guarded
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def _channel_arg(tokens: list[str], default: str) -> str:
 
 
 def _when(sub_tz: str, at: Any) -> str:
-    return at.astimezone(zone(sub_tz)).strftime("%a %d %b %H:%M %Z") if at is not None else "—"
+    return local_time(at, zone(sub_tz)) if at is not None else "—"
 
 
 def answer(services: Services, text: str, user_id: str, channel_id: str) -> dict[str, Any]:
@@ -156,7 +157,3 @@ def register(app: App, services: Services) -> None:
         else:
             text = f"`{escape_mrkdwn(ticket_id)}` snoozed."
         _update(body, respond, ticket_id, state, text)
-
-    from handlers import reminders
-
-    reminders.register(app, services)

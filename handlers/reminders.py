@@ -1,7 +1,4 @@
-"""Snooze on review reminders (1 day, 1 week). Mark reviewed and Open belong to handlers/decision.py.
-
-Registered from handlers/digest.py (the scheduled-messages surface), so handlers/__init__ need not change.
-"""
+"""Snooze on review reminders (1 day, 1 week). Mark reviewed and Open belong to handlers/decision_actions.py."""
 
 from __future__ import annotations
 
@@ -16,6 +13,7 @@ from bot.services import Services
 from bot.views import reminder_ids
 from bot.views import reminders as reminder_view
 from bot.views.blocks import fallback, section
+from bot.views.format import local_time
 from handlers._guard import guarded
 
 
@@ -41,7 +39,7 @@ def register(app: App, services: Services) -> None:
                 replace_original=True, **reminder_view.snoozed_message(blocks, decision_id, user, until, tz)
             )
         else:
-            text = f"Review reminder snoozed until {until.astimezone(tz).strftime('%a %d %b %H:%M %Z')}."
+            text = f"Review reminder snoozed until {local_time(until, tz)}."
             respond(
                 replace_original=False, response_type="ephemeral", text=fallback(text), blocks=[section(text)]
             )

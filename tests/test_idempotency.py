@@ -19,7 +19,9 @@ def test_claim_release_and_sweep(db: Database) -> None:
     assert claim(db, "event:Ev1")
     old = datetime.now(UTC) - timedelta(days=8)
     with db.session() as session:
-        session.execute(update(InboundDelivery).where(InboundDelivery.key == "event:Ev1").values(created_at=old))
+        session.execute(
+            update(InboundDelivery).where(InboundDelivery.key == "event:Ev1").values(created_at=old)
+        )
     assert sweep(db, datetime.now(UTC) - timedelta(days=7)) == 1
     assert not claim(db, "share:C1:1.1:7")  # recent claims stay
     assert claim(db, "event:Ev1")

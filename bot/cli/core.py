@@ -78,7 +78,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         if settings.has_socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            from bot.slack.app import create_app
+            from bot.main import create_app
 
             assert settings.slack_app_token is not None
             console.print("serving Slack over Socket Mode")

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bot.policy.model import Policy
+from bot.views.format import money  # TODO(issue 8): reasons as data, formatted in views
 
 
 @dataclass(frozen=True)
@@ -47,15 +48,6 @@ class TierResult:
     rule_tier: str  # what the rules alone give, before any override
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
     override: Override | None = None
-
-
-def money(value: Decimal) -> str:
-    whole = (
-        value.quantize(Decimal("1"))
-        if value == value.to_integral_value()
-        else value.quantize(Decimal("0.01"))
-    )
-    return f"${whole:,}"
 
 
 def tier_by_acv(policy: Policy, acv: Decimal) -> tuple[int, str]:

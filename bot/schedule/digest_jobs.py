@@ -27,6 +27,7 @@ from bot.sla.briefs import format_minutes
 from bot.text import escape_mrkdwn
 from bot.views import digest as digest_view
 from bot.views.blocks import fallback, section
+from bot.views.format import local_time
 from storage.models.schedule import SENT, DigestSubscription
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def catch_up_window(ctx: JobContext) -> timedelta:
 
 
 def period_label(at: datetime, tz_name: str) -> str:
-    return at.astimezone(zone(tz_name)).strftime("%a %d %b %H:%M %Z")
+    return local_time(at, zone(tz_name))
 
 
 def _render_digest(

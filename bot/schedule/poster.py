@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from bot.schedule import ledger
 from bot.schedule.ledger import Claimed, DeliveryKey
 from bot.services import Services
+from bot.slack_api import DELIVERY_TIMEOUT, web_client
 from storage.models.schedule import GIVEN_UP, PENDING, SENT, SKIPPED
 
 log = logging.getLogger(__name__)
 
-CONSOLE_TOKEN = "xoxb-local-console"
 METADATA_EVENT = "tierbot_delivery"
 # Errors that another attempt cannot fix; everything else (429, 5xx, timeouts) is retried.
 CHANNEL_GONE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
@@ -50,9 +50,7 @@ Payload = dict[str, Any]
 
 
 def delivery_client(services: Services) -> WebClient:
-    settings = services.settings
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else CONSOLE_TOKEN
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
+    return web_client(services.settings, timeout=DELIVERY_TIMEOUT)
 
 
 def payload(message: dict[str, Any], *, channel: str | None = None, user: str | None = None) -> Payload:

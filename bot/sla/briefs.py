@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.sla.clock import AT_RISK, BREACHED, FIRST_RESPONSE
 from bot.sla.metrics import period_metrics
 from bot.sla.state import TicketState, iter_states
+from bot.views.format import duration as format_minutes  # TODO(issue 8): display text belongs in views
 from storage.models.tickets import Ticket, is_open
 
 if TYPE_CHECKING:
@@ -38,19 +39,6 @@ class TicketSummary:
     lines: tuple[TicketLine, ...] = ()
     # Last 30 days, metric label -> formatted value ("MTTR" -> "6h 10m").
     last_30_days: dict[str, str] = field(default_factory=dict)
-
-
-def format_minutes(minutes: float, days: bool = True) -> str:
-    """45 -> '45m', 80 -> '1h 20m', 1565 -> '1d 2h'. SLA time left is in business minutes, where a
-    24-hour "day" would mislead, so it is written with `days=False`: 1980 -> '33h'."""
-    total = round(abs(minutes))
-    day_count, rest = divmod(total, 1440) if days else (0, total)
-    hours, mins = divmod(rest, 60)
-    if day_count:
-        return f"{day_count}d {hours}h" if hours else f"{day_count}d"
-    if hours:
-        return f"{hours}h {mins}m" if mins else f"{hours}h"
-    return f"{mins}m"
 
 
 def due_text(state: TicketState) -> str:

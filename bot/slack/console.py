@@ -18,12 +18,12 @@ from urllib.parse import parse_qs, urlencode
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
-from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
+from bot.main import create_app
 from bot.services import Services
-from bot.slack.app import CONSOLE_TOKEN, create_app
 from bot.slack.render import render_blocks, render_message
+from bot.slack_api import CONSOLE_TOKEN, web_client
 
 USER_ID = "UCONSOLE"
 CHANNEL_ID = "CCONSOLE"
@@ -103,7 +103,7 @@ class Console:
         self.show = show
         self.buttons: list[dict[str, Any]] = []
         self.sink = ConsoleSink(show, self.buttons)
-        client = WebClient(token=CONSOLE_TOKEN, base_url=self.sink.base + "/api/")
+        client = web_client(services.settings, token=CONSOLE_TOKEN, base_url=self.sink.base + "/api/")
         self.app: App = create_app(services, signing_secret=self.secret, client=client)
         self.verifier = SignatureVerifier(self.secret)
 

@@ -12,8 +12,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.main import create_app
 from bot.services import Services
-from bot.slack.app import create_app
 
 log = logging.getLogger(__name__)
 

@@ -29,6 +29,7 @@ from bot.views.blocks import (
     header,
     section,
 )
+from bot.views.format import mention
 
 SHORT = 600  # per field in the channel record
 LONG = 1400  # per field in /decision show (many fields share one message)
@@ -37,9 +38,7 @@ LONG = 1400  # per field in /decision show (many fields share one message)
 def user(value: str | None) -> str:
     if not value:
         return "_nobody_"
-    if value[:1] in ("U", "W") and value.isalnum() and value.isupper():
-        return f"<@{value}>"
-    return escape_mrkdwn(value)
+    return mention(value)
 
 
 def cut(text: str, limit: int) -> str:

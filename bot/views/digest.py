@@ -32,6 +32,7 @@ from bot.views.blocks import (
     header,
     section,
 )
+from bot.views.format import local_time
 
 SNOOZE_LABELS = {"1h": "Snooze 1 hour", "4h": "Snooze 4 hours", "tomorrow": "Snooze until tomorrow"}
 _RESERVED = 2  # blocks kept free for the closing context lines
@@ -99,10 +100,7 @@ def _snooze_select(ticket_id: str) -> Block:
 
 
 def _stamp(at: datetime | None, tz: Any) -> str:
-    if at is None:
-        return ""
-    local = at.astimezone(tz) if tz is not None else at
-    return local.strftime("%a %d %b %H:%M %Z").strip()
+    return local_time(at, tz)
 
 
 def ack_status_block(ticket_id: str, state: AckState, now: datetime, tz: Any = None) -> Block | None:

@@ -13,12 +13,11 @@ from bot.reviews.triggers import TriggerFiring, format_value
 from bot.text import escape_mrkdwn, truncate
 from bot.views import decision_ids, reminder_ids
 from bot.views.blocks import Block, Message, actions, button, context, fallback, section
+from bot.views.format import local_time, mention
 
 
 def _owner(owner: str | None) -> str:
-    if owner and owner[:1] in ("U", "W") and owner.isalnum() and owner.isupper():
-        return f"<@{owner}>"
-    return escape_mrkdwn(owner or "no owner named")
+    return mention(owner) if owner else "no owner named"
 
 
 def _mark_reviewed(decision_id: int) -> Block:
@@ -94,9 +93,7 @@ def trigger_message(firing: TriggerFiring) -> Message:
 
 def snoozed_message(original: list[Block], decision_id: int, user: str, until: datetime, tz: Any) -> Message:
     """The reminder after a snooze: buttons replaced by who snoozed it until when."""
-    note = context(
-        f":zzz: Snoozed by <@{escape_mrkdwn(user)}> until {until.astimezone(tz).strftime('%a %d %b %H:%M %Z')}"
-    )
+    note = context(f":zzz: Snoozed by <@{escape_mrkdwn(user)}> until {local_time(until, tz)}")
     target = f"{reminder_ids.ACTIONS_BLOCK}:{decision_id}"
     blocks = [note if b.get("block_id") == target else b for b in original]
     if note not in blocks:

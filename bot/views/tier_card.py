@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from bot.accounts.lookup import AccountCard
 from bot.accounts.matching import Candidate
-from bot.policy.evaluate import money
 from bot.policy.model import SEVERITIES, SEVERITY_LABELS, Policy
 from bot.text import escape_mrkdwn, truncate
 from bot.views import decision_ids, tier_ids
@@ -24,6 +23,7 @@ from bot.views.blocks import (
     header,
     section,
 )
+from bot.views.format import mention, money
 
 
 def _duration(minutes: int) -> str:
@@ -35,9 +35,7 @@ def _duration(minutes: int) -> str:
 def _owner(owner: str | None) -> str:
     if not owner:
         return "_none named_"
-    if owner.startswith(("U", "W")) and owner.isalnum() and owner.isupper():
-        return f"<@{owner}>"
-    return escape_mrkdwn(owner)
+    return mention(owner)
 
 
 def sla_table(policy: Policy, tier_key: str) -> str:

@@ -27,8 +27,8 @@ def test_default_policy_loads() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('min_acv = 25000', 'min_acv = 1000', "strictly falling min_acv"),
-        ('min_acv = 0', 'min_acv = 10', "min_acv = 0"),
+        ("min_acv = 25000", "min_acv = 1000", "strictly falling min_acv"),
+        ("min_acv = 0", "min_acv = 10", "min_acv = 0"),
         ('first_response = "30m"', 'first_response = "soon"', "tiers.0.sla.sev1.first_response"),
         ('resolution = "4h"', 'resolution = "10m"', "shorter than the first-response"),
         ('timezone = "America/New_York"', 'timezone = "Mars/Olympus"', "unknown IANA time zone"),
@@ -39,7 +39,9 @@ def test_default_policy_loads() -> None:
         ('key = "enterprise"', 'key = "enterprise"\nsurprise = 1', "Extra inputs are not permitted"),
     ],
 )
-def test_bad_policy_is_refused_with_field_and_reason(tmp_path: Path, old: str, new: str, message: str) -> None:
+def test_bad_policy_is_refused_with_field_and_reason(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
     path = write_policy(tmp_path, old, new)
     with pytest.raises(PolicyError) as err:
         load_policy(path)
@@ -56,7 +58,9 @@ def test_not_toml_and_missing_file(tmp_path: Path) -> None:
         load_policy(tmp_path / "missing.toml")
 
 
-@pytest.mark.parametrize(("text", "minutes"), [("30m", 30), ("4h", 240), ("2d", 2880), ("1h30m", 90), (45, 45)])
+@pytest.mark.parametrize(
+    ("text", "minutes"), [("30m", 30), ("4h", 240), ("2d", 2880), ("1h30m", 90), (45, 45)]
+)
 def test_durations(text: str | int, minutes: int) -> None:
     assert parse_minutes(text) == minutes
 

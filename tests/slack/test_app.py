@@ -11,8 +11,8 @@ import pytest
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.main import create_app
 from bot.services import Services
-from bot.slack.app import create_app
 from tests.conftest import _QuietHandler, _ThreadingWSGIServer
 from tests.fake_slack import FakeSlack
 from tests.slack_http import SlackHTTP

@@ -1,4 +1,8 @@
-"""Builds the Bolt app: one construction for HTTP, Socket Mode, the local console and tests."""
+"""The composition root: the one module that builds the Bolt app and registers every listener.
+
+HTTP (`bot.slack.server`), the WSGI entry point, Socket Mode, the local console and the tests all get
+their app from `create_app`; no other module under `bot/` imports `handlers`.
+"""
 
 from __future__ import annotations
 
@@ -12,31 +16,21 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
+import handlers
 from bot.services import Services
+from bot.slack_api import web_client
 from storage.idempotency import claim, release
 
 log = logging.getLogger(__name__)
 
-CONSOLE_TOKEN = "xoxb-local-console"
-REQUEST_TIMEOUT = 3  # seconds: a trigger_id dies after 3 s, and Slack wants its answer by then
 
+class Plumbing(Middleware):
+    """What every request needs before its listener runs.
 
-def web_client(services: Services, token: str | None = None) -> WebClient:
-    """The client listeners use while a request is open.
-
-    Fails fast and never retries: a retry handler would sleep out a 429's Retry-After (or back off on
-    5xx) inside a request Slack is waiting on, and a retried post after a dropped connection can
-    post twice. Scheduled posts go through the scheduler's own poster and delivery ledger instead.
-    """
-    settings = services.settings
-    if token is None:
-        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else CONSOLE_TOKEN
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=REQUEST_TIMEOUT, retry_handlers=[])
-
-
-class OncePerEvent(Middleware):
-    """Slack re-delivers an event it thinks failed (X-Slack-Retry-Num) with the same event_id: a
-    claimed id means the work was done, and the retry only needs a 200.
+    - The services go into the listener's `context["services"]`: listeners are module-level
+      functions, so this is how they reach the database, the policy and the clock.
+    - Slack re-delivers an event it thinks failed (X-Slack-Retry-Num) with the same event_id: a
+      claimed id means the work was done, and the retry only needs a 200.
 
     A class rather than an `@app.middleware` function: Bolt inspects a function's arguments on
     every request, which cost ~90 µs on each /tier.
@@ -48,6 +42,7 @@ class OncePerEvent(Middleware):
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
+        req.context["services"] = self.services
         body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not claim(self.services.db, f"event:{event_id}"):
@@ -63,7 +58,7 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
             if settings.slack_signing_secret
             else secrets.token_hex(16)
         )
-    client = client or web_client(services)
+    client = client or web_client(settings)
     bot_token = client.token
 
     def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
@@ -86,7 +81,7 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
         logger=logging.getLogger("tierbot.bolt"),
     )
 
-    app.use(OncePerEvent(services))
+    app.use(Plumbing(services))
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:
@@ -95,8 +90,6 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             release(services.db, f"event:{event_id}")
-
-    import handlers
 
     handlers.register_all(app, services)
     return app

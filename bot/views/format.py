@@ -1,0 +1,61 @@
+"""Every piece of Slack formatting in one place: mentions, mrkdwn escaping, dates, durations, money.
+
+Domain code returns plain values (a user id, a datetime, minutes, a Decimal); views turn them into
+what Slack shows with these functions, so a format changes in one line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from decimal import Decimal
+
+# "Mon 07 Dec 09:00 CET": weekday and time first, because a support lead reads a deadline as "when".
+LOCAL_TIME_FORMAT = "%a %d %b %H:%M %Z"
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Neutralise Slack control sequences (<!channel>, <@U1>, links) in text we did not write."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user: str) -> str:
+    """A user mention when we hold a Slack user id, else the (escaped) name or e-mail as written."""
+    if user[:1] in ("U", "W") and user.isalnum() and user.isupper():
+        return f"<@{user}>"
+    return escape_mrkdwn(user)
+
+
+def user_mention(user_id: str) -> str:
+    """`<@U123>` for an id Slack gave us (escaped, so a forged id cannot smuggle markup)."""
+    return f"<@{escape_mrkdwn(user_id)}>"
+
+
+def local_time(at: datetime | None, tz: tzinfo | None = None) -> str:
+    """An instant in the reader's (or channel's) zone; '' for none."""
+    if at is None:
+        return ""
+    local = at.astimezone(tz) if tz is not None else at
+    return local.strftime(LOCAL_TIME_FORMAT).strip()
+
+
+def duration(minutes: float, days: bool = True) -> str:
+    """45 -> '45m', 80 -> '1h 20m', 1565 -> '1d 2h'. SLA time left is in business minutes, where a
+    24-hour "day" would mislead, so it is written with `days=False`: 1980 -> '33h'."""
+    total = round(abs(minutes))
+    day_count, rest = divmod(total, 1440) if days else (0, total)
+    hours, mins = divmod(rest, 60)
+    if day_count:
+        return f"{day_count}d {hours}h" if hours else f"{day_count}d"
+    if hours:
+        return f"{hours}h {mins}m" if mins else f"{hours}h"
+    return f"{mins}m"
+
+
+def money(value: Decimal) -> str:
+    """$25,000 for whole amounts, $25,000.50 otherwise."""
+    whole = (
+        value.quantize(Decimal("1"))
+        if value == value.to_integral_value()
+        else value.quantize(Decimal("0.01"))
+    )
+    return f"${whole:,}"
