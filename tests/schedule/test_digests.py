@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.jobs import run_job
 from bot.schedule import ledger
-from bot.schedule.jobs import run_job
 from bot.schedule.ledger import DeliveryKey
 from bot.services import Services
 from bot.views import digest_ids

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import update
 
+from bot.jobs import run_job
 from bot.schedule import acks, ledger
-from bot.schedule.jobs import run_job
 from bot.services import Services
 from bot.views import decision_ids, reminder_ids
 from storage.db import Database

@@ -1,4 +1,5 @@
-"""The `review-reminders`, `review-triggers` and `tier-recompute` jobs."""
+"""The `review-reminders` and `review-triggers` jobs: DMs to decision owners and posts to the
+decisions channel when a review date comes near or passes, or when a review trigger fires."""
 
 from __future__ import annotations
 
@@ -7,26 +8,27 @@ import re
 from datetime import timedelta
 from functools import partial
 
-from bot.accounts.tiering import recompute
 from bot.reviews import due_reviews, evaluate_triggers, reminder_period
 from bot.schedule.acks import review_snoozes
-from bot.schedule.jobs import REVIEW_REMINDERS, REVIEW_TRIGGERS, JobContext
+from bot.schedule.context import JobContext, JobSpec
 from bot.schedule.ledger import Claimed, DeliveryKey
 from bot.schedule.periods import zone
 from bot.schedule.poster import payload
+from bot.services import Services
 from bot.views import reminders as reminder_view
-from storage.idempotency import sweep
-from storage.versions import ACCOUNTS, bump_version
 
 log = logging.getLogger(__name__)
+
+REVIEW_REMINDERS = "review-reminders"
+REVIEW_TRIGGERS = "review-triggers"
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SNOOZE_ECHO = timedelta(days=7)  # a snooze that ended within this long gives one fresh reminder
 
+Context = JobContext[Services]
 
-def _targets(
-    ctx: JobContext, owner: str | None, source_channel: str | None
-) -> list[tuple[str, dict[str, str]]]:
+
+def _targets(ctx: Context, owner: str | None, source_channel: str | None) -> list[tuple[str, dict[str, str]]]:
     """(ledger target, channel or user) pairs: the owner's DM, and the decisions channel."""
     out: list[tuple[str, dict[str, str]]] = []
     if owner and _USER_ID.match(owner):
@@ -37,7 +39,7 @@ def _targets(
     return out
 
 
-def run_review_reminders(ctx: JobContext) -> None:
+def run_review_reminders(ctx: Context) -> None:
     ctx.outcomes.extend(ctx.poster.retry_due(REVIEW_REMINDERS))
     settings = ctx.services.settings
     today = ctx.at.astimezone(zone(settings.default_timezone)).date()
@@ -62,7 +64,7 @@ def run_review_reminders(ctx: JobContext) -> None:
             ctx.outcomes.append(ctx.poster.deliver(key, partial(payload, message, **where)))
 
 
-def run_review_triggers(ctx: JobContext) -> None:
+def run_review_triggers(ctx: Context) -> None:
     """Evaluate triggers and claim their ledger rows in one transaction, post after it commits.
 
     Committing the claims with the evaluation (`fired`, `last_evaluated_at`) means a crash can never
@@ -84,20 +86,15 @@ def run_review_triggers(ctx: JobContext) -> None:
         ctx.outcomes.append(ctx.poster.post(claimed))
 
 
-CLAIMS_KEPT = timedelta(days=7)  # far longer than Slack retries or a double click
-
-
-def run_tier_recompute(ctx: JobContext) -> None:
-    services = ctx.services
-    if not ctx.dry_run:
-        sweep(services.db, ctx.at - CLAIMS_KEPT)  # daily housekeeping rides on the daily job
-    with ctx.session() as session:
-        changes = recompute(session, services.policy, ctx.at, actor="tierbot scheduler")
-        if changes:
-            bump_version(session, ACCOUNTS)
-    if changes and not ctx.dry_run:
-        services.invalidate()
-    ctx.note(
-        f"tier-recompute: {len(changes)} account(s) changed tier"
-        + (" (dry run, not saved)" if ctx.dry_run else "")
-    )
+JOBS: list[JobSpec[Services]] = [
+    JobSpec(
+        REVIEW_REMINDERS,
+        "DM owners and post to the decisions channel when a review date comes near or passes.",
+        run_review_reminders,
+    ),
+    JobSpec(
+        REVIEW_TRIGGERS,
+        "Measure review triggers; alert once per crossing.",
+        run_review_triggers,
+    ),
+]

@@ -1,4 +1,5 @@
-"""The `digests` and `breach-reposts` jobs, and the DM a subscriber gets when a channel refuses us.
+"""The `digests` and `breach-reposts` jobs, and the `notices` DM a subscriber gets when a channel
+refuses us.
 
 Missed periods: a period is owed from the subscription's `checked_until` on. One that started within
 the grace (`missed_post_grace_hours`, at least two ticks) is posted when the scheduler gets to it; an
@@ -19,25 +20,32 @@ from sqlalchemy import or_, update
 from bot.digest import DigestItem, DigestSnapshot, build_digest, full_breach_list
 from bot.schedule import subscriptions
 from bot.schedule.acks import ack_states
-from bot.schedule.jobs import BREACH_REPOSTS, DIGESTS, NOTICES, JobContext
+from bot.schedule.context import JobContext, JobSpec
 from bot.schedule.ledger import DeliveryKey, status_of
 from bot.schedule.periods import Occurrence, bucket, occurrences, zone
 from bot.schedule.poster import Outcome, Payload, payload
-from bot.sla.briefs import format_minutes
+from bot.services import Services
 from bot.text import escape_mrkdwn
 from bot.views import digest as digest_view
 from bot.views.blocks import fallback, section
+from bot.views.format import duration as format_minutes
 from bot.views.format import local_time
 from storage.models.schedule import SENT, DigestSubscription
 
 log = logging.getLogger(__name__)
 
+DIGESTS = "digests"
+BREACH_REPOSTS = "breach-reposts"
+NOTICES = "notices"  # DMs about delivery problems; retried with the digests
+
 DIGEST_LIMIT = 15
 REPOST_LIMIT = 20  # two blocks each, inside Slack's 50
 MAX_LOOKBACK = timedelta(days=35)  # older missed periods are not itemised (a long outage is logged once)
 
+Context = JobContext[Services]
 
-def catch_up_window(ctx: JobContext) -> timedelta:
+
+def catch_up_window(ctx: Context) -> timedelta:
     settings = ctx.services.settings
     return max(
         timedelta(hours=settings.missed_post_grace_hours),
@@ -49,9 +57,7 @@ def period_label(at: datetime, tz_name: str) -> str:
     return local_time(at, zone(tz_name))
 
 
-def _render_digest(
-    ctx: JobContext, sub: DigestSubscription, occ: Occurrence, keep: dict[str, Any]
-) -> Payload:
+def _render_digest(ctx: Context, sub: DigestSubscription, occ: Occurrence, keep: dict[str, Any]) -> Payload:
     services = ctx.services
     previous = DigestSnapshot.from_dict(sub.last_snapshot) if sub.last_snapshot else None
     with services.db.session() as session:
@@ -72,7 +78,7 @@ def _render_digest(
     return payload(message, channel=sub.channel)
 
 
-def _digest_subscription(ctx: JobContext, sub: DigestSubscription) -> None:
+def _digest_subscription(ctx: Context, sub: DigestSubscription) -> None:
     cadence = subscriptions.cadence_of(sub)
     business = ctx.services.policy.calendars.get("business")
     window = catch_up_window(ctx)
@@ -128,7 +134,7 @@ def _digest_subscription(ctx: JobContext, sub: DigestSubscription) -> None:
             )
 
 
-def _update_sub(ctx: JobContext, sub_id: int, **values: Any) -> None:
+def _update_sub(ctx: Context, sub_id: int, **values: Any) -> None:
     with ctx.services.db.session() as session:
         session.execute(
             update(DigestSubscription)
@@ -156,7 +162,7 @@ def channel_gone_message(channel: str, error: str) -> dict[str, Any]:
     }
 
 
-def after_digest(ctx: JobContext, outcome: Outcome) -> None:
+def after_digest(ctx: Context, outcome: Outcome) -> None:
     """Bookkeeping after a digest post: clear a reported problem on success, report a new one once."""
     if ctx.dry_run or outcome.key.job != DIGESTS:
         return
@@ -186,7 +192,7 @@ def after_digest(ctx: JobContext, outcome: Outcome) -> None:
     ctx.outcomes.append(ctx.poster.deliver(key, lambda: payload(message, user=sub.created_by)))
 
 
-def run_digests(ctx: JobContext) -> None:
+def run_digests(ctx: Context) -> None:
     for job in (DIGESTS, NOTICES):
         for outcome in ctx.poster.retry_due(job):
             ctx.outcomes.append(outcome)
@@ -199,7 +205,7 @@ def run_digests(ctx: JobContext) -> None:
             log.exception("digest for %s failed", sub.channel)
 
 
-def unacked_breaches(ctx: JobContext, interval: timedelta) -> list[DigestItem]:
+def unacked_breaches(ctx: Context, interval: timedelta) -> list[DigestItem]:
     """Top-tier breaches overdue for at least one interval that nobody acknowledged or snoozed."""
     services = ctx.services
     top = services.policy.tiers[0].key
@@ -220,7 +226,7 @@ def unacked_breaches(ctx: JobContext, interval: timedelta) -> list[DigestItem]:
     return [i for i in items if i.ticket_id not in acks or not acks[i.ticket_id].quiet(ctx.at)]
 
 
-def run_breach_reposts(ctx: JobContext) -> None:
+def run_breach_reposts(ctx: Context) -> None:
     ctx.outcomes.extend(ctx.poster.retry_due(BREACH_REPOSTS))
     services = ctx.services
     minutes = services.settings.unacked_repost_minutes
@@ -243,3 +249,17 @@ def run_breach_reposts(ctx: JobContext) -> None:
         )
         key = DeliveryKey(BREACH_REPOSTS, sub.channel, period)
         ctx.outcomes.append(ctx.poster.deliver(key, partial(payload, message, channel=sub.channel)))
+
+
+JOBS: list[JobSpec[Services]] = [
+    JobSpec(
+        DIGESTS,
+        "Post each subscribed channel's SLA digest when its period is due.",
+        run_digests,
+    ),
+    JobSpec(
+        BREACH_REPOSTS,
+        "Re-post unacknowledged top-tier breaches once per UNACKED_REPOST_MINUTES.",
+        run_breach_reposts,
+    ),
+]
