@@ -61,11 +61,12 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
     @jobs_app.command("list")
     def list_jobs() -> None:
         """Each job, its schedule and next run; digest subscriptions and their next period; the leader."""
+        from bot.digest import service as digest
         from bot.jobs import all_jobs
-        from bot.schedule import ledger, subscriptions
+        from bot.schedule import ledger
         from bot.schedule.leader import current_leader
-        from bot.schedule.periods import next_occurrence
         from bot.schedule.runner import describe_jobs
+        from bot.views.digest_subs import describe
 
         services = load_services()
         now = services.clock()
@@ -78,15 +79,12 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
             when = info.next_run.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if info.next_run else "—"
             table.add_row(info.name, info.schedule, when, tally or "—", info.description)
         console.print(table)
-        subs = subscriptions.active(services.db)
-        if subs:
-            business = services.policy.calendars.get("business")
+        listed = digest.list_subscriptions(services.db, services.policy, now)
+        if listed:
             sub_table = Table("channel", "digest", "next period", "by")
-            for sub in subs:
-                nxt = next_occurrence(subscriptions.cadence_of(sub), now, business)
-                sub_table.add_row(
-                    f"#{sub.channel}", subscriptions.describe(sub), nxt.key if nxt else "—", sub.created_by
-                )
+            for item in listed:
+                sub, nxt = item.subscription, item.next
+                sub_table.add_row(f"#{sub.channel}", describe(sub), nxt.key if nxt else "—", sub.created_by)
             console.print(sub_table)
         leader = current_leader(services.db, now)
         console.print(f"scheduler leader: {leader or 'none running'}", markup=False, highlight=False)
@@ -134,20 +132,19 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         ),
     ) -> None:
         """Every breached and at-risk ticket, ranked as in the digest."""
-        from bot.digest import full_breach_list
+        from bot.digest import service as digest
         from bot.views.digest import item_line
 
         services = load_services()
         tiers = _tiers(services, tier)
         now = services.clock()
         count = 0
-        with services.db.session() as session:
-            for item in full_breach_list(
-                session, services.policy, now, tiers, services.settings.at_risk_share
-            ):
-                count += 1
-                line = render_message({"text": item_line(item, services.policy)})
-                # Emoji codes read poorly in a terminal: the state is spelled out instead.
-                line = line.replace(":red_circle:", "BREACHED").replace(":large_orange_circle:", "at risk ")
-                console.print(f"{count:>5}. {line}", markup=False, highlight=False)
+        for item in digest.breach_list(
+            services.db, services.policy, now, tiers, services.settings.at_risk_share
+        ):
+            count += 1
+            line = render_message({"text": item_line(item, services.policy)})
+            # Emoji codes read poorly in a terminal: the state is spelled out instead.
+            line = line.replace(":red_circle:", "BREACHED").replace(":large_orange_circle:", "at risk ")
+            console.print(f"{count:>5}. {line}", markup=False, highlight=False)
         console.print(f"{count} breached or at-risk ticket(s) as of {now.isoformat(timespec='minutes')}")

@@ -1,5 +1,4 @@
-"""The `digests` and `breach-reposts` jobs, and the `notices` DM a subscriber gets when a channel
-refuses us.
+"""The `digests` and `breach-reposts` jobs, and the `notices` they send when a channel refuses us.
 
 Missed periods: a period is owed from the subscription's `checked_until` on. One that started within
 the grace (`missed_post_grace_hours`, at least two ticks) is posted when the scheduler gets to it; an
@@ -11,26 +10,19 @@ the same tickets, so they are recorded as superseded.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
-from typing import Any
 
-from sqlalchemy import or_, update
-
-from bot.digest import DigestItem, DigestSnapshot, build_digest, full_breach_list
-from bot.schedule import subscriptions
-from bot.schedule.acks import ack_states
+from bot.digest import service as digest
+from bot.digest.periods import Occurrence, bucket
 from bot.schedule.context import JobContext, JobSpec
 from bot.schedule.ledger import DeliveryKey, status_of
-from bot.schedule.periods import Occurrence, bucket, occurrences, zone
 from bot.schedule.poster import Outcome, Payload, payload
 from bot.services import Services
-from bot.text import escape_mrkdwn
 from bot.views import digest as digest_view
-from bot.views.blocks import fallback, section
-from bot.views.format import duration as format_minutes
-from bot.views.format import local_time
-from storage.models.schedule import SENT, DigestSubscription
+from bot.views import digest_subs
+from bot.views.format import duration, local_time
+from storage.models.schedule import SENT
 
 log = logging.getLogger(__name__)
 
@@ -53,34 +45,28 @@ def catch_up_window(ctx: Context) -> timedelta:
     )
 
 
-def period_label(at: datetime, tz_name: str) -> str:
-    return local_time(at, zone(tz_name))
-
-
-def _render_digest(ctx: Context, sub: DigestSubscription, occ: Occurrence, keep: dict[str, Any]) -> Payload:
+def _render_digest(
+    ctx: Context, sub: digest.Subscription, occ: Occurrence, keep: list[digest.Built]
+) -> Payload:
     services = ctx.services
-    previous = DigestSnapshot.from_dict(sub.last_snapshot) if sub.last_snapshot else None
-    with services.db.session() as session:
-        digest = build_digest(
-            session,
-            services.policy,
-            ctx.at,
-            tiers=set(sub.tiers) or None,
-            previous=previous,
-            limit=DIGEST_LIMIT,
-            at_risk_share=services.settings.at_risk_share,
-        )
-        acks = ack_states(session, [i.ticket_id for i in digest.items])
-    keep["snapshot"] = digest.snapshot().to_dict()
+    built = digest.build(
+        services.db,
+        services.policy,
+        sub,
+        ctx.at,
+        limit=DIGEST_LIMIT,
+        at_risk_share=services.settings.at_risk_share,
+    )
+    keep.append(built)
+    tz = sub.cadence.zone
     message = digest_view.digest_message(
-        digest, services.policy, title_when=period_label(occ.at, sub.tz), acks=acks, tz=zone(sub.tz)
+        built.digest, services.policy, title_when=local_time(occ.at, tz), acks=built.acks, tz=tz
     )
     return payload(message, channel=sub.channel)
 
 
-def _digest_subscription(ctx: Context, sub: DigestSubscription) -> None:
-    cadence = subscriptions.cadence_of(sub)
-    business = ctx.services.policy.calendars.get("business")
+def _digest_subscription(ctx: Context, sub: digest.Subscription) -> None:
+    services = ctx.services
     window = catch_up_window(ctx)
     start = max(sub.created_at, ctx.at - window)
     watermark = max(sub.checked_until or sub.created_at, ctx.at - MAX_LOOKBACK)
@@ -89,11 +75,11 @@ def _digest_subscription(ctx: Context, sub: DigestSubscription) -> None:
             f"digest {sub.channel}: periods before {watermark.isoformat()} were missed and are not itemised"
         )
 
-    for occ in occurrences(cadence, watermark, start, business):
-        late = format_minutes((ctx.at - occ.at).total_seconds() / 60)
+    for occ in digest.periods(services.policy, sub, watermark, start):
+        late = duration((ctx.at - occ.at).total_seconds() / 60)
         reason = (
-            f"missed: due {period_label(occ.at, sub.tz)} and not posted then (no scheduler running, or "
-            f"the job failing); {late} later is beyond the {ctx.services.settings.missed_post_grace_hours} h "
+            f"missed: due {local_time(occ.at, sub.cadence.zone)} and not posted then (no scheduler running, or "
+            f"the job failing); {late} later is beyond the {services.settings.missed_post_grace_hours} h "
             "grace (MISSED_POST_GRACE_HOURS)"
         )
         ctx.outcomes.append(ctx.poster.skip(DeliveryKey(DIGESTS, sub.channel, occ.key), reason))
@@ -102,92 +88,43 @@ def _digest_subscription(ctx: Context, sub: DigestSubscription) -> None:
     # them too, so it shows what a real run would post.
     due = [
         o
-        for o in occurrences(cadence, start, ctx.at, business)
-        if status_of(ctx.services.db, DeliveryKey(DIGESTS, sub.channel, o.key)) is None
+        for o in digest.periods(services.policy, sub, start, ctx.at)
+        if status_of(services.db, DeliveryKey(DIGESTS, sub.channel, o.key)) is None
     ]
     if due:
         newest = due[-1]
         for occ in due[:-1]:
             reason = f"superseded: {newest.key} is posted instead (same tickets, one message)"
             ctx.outcomes.append(ctx.poster.skip(DeliveryKey(DIGESTS, sub.channel, occ.key), reason))
-        keep: dict[str, Any] = {}
+        keep: list[digest.Built] = []
         key = DeliveryKey(DIGESTS, sub.channel, newest.key)
         outcome = ctx.poster.deliver(key, lambda: _render_digest(ctx, sub, newest, keep))
         ctx.outcomes.append(outcome)
-        if not ctx.dry_run and "snapshot" in keep and outcome.status != "exists":
+        if not ctx.dry_run and keep and outcome.status != "exists":
             # The movement of the next digest is measured against this one, whether or not Slack took it.
-            _update_sub(ctx, sub.id, last_snapshot=keep["snapshot"])
+            digest.keep_snapshot(services.db, sub, keep[0].digest)
         after_digest(ctx, outcome)
 
     if not ctx.dry_run:
-        with ctx.services.db.session() as session:
-            session.execute(
-                update(DigestSubscription)
-                .where(
-                    DigestSubscription.id == sub.id,
-                    or_(
-                        DigestSubscription.checked_until.is_(None), DigestSubscription.checked_until < ctx.at
-                    ),
-                )
-                .values(checked_until=ctx.at)
-                .execution_options(synchronize_session=False)
-            )
-
-
-def _update_sub(ctx: Context, sub_id: int, **values: Any) -> None:
-    with ctx.services.db.session() as session:
-        session.execute(
-            update(DigestSubscription)
-            .where(DigestSubscription.id == sub_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-
-
-def channel_gone_message(channel: str, error: str) -> dict[str, Any]:
-    code = error.split(":", 1)[0]
-    why = {
-        "not_in_channel": "I am not a member of that channel",
-        "channel_not_found": "I cannot see that channel (it is private or was deleted)",
-        "is_archived": "the channel is archived",
-    }.get(code, escape_mrkdwn(code))
-    text = (
-        f":warning: I could not post the SLA digest you subscribed <#{channel}> to: {why} (`{code}`).\n"
-        f"Invite me with `/invite @tierbot` in <#{channel}>, or stop it with `/digest unsubscribe <#{channel}>`."
-        " I will not DM you about this again until a digest gets through."
-    )
-    return {
-        "text": fallback(f"Could not post the SLA digest to the channel: {code}"),
-        "blocks": [section(text)],
-    }
+        digest.mark_checked(services.db, sub, ctx.at)
 
 
 def after_digest(ctx: Context, outcome: Outcome) -> None:
     """Bookkeeping after a digest post: clear a reported problem on success, report a new one once."""
     if ctx.dry_run or outcome.key.job != DIGESTS:
         return
+    db = ctx.services.db
     channel = outcome.key.target
-    sub = subscriptions.by_channel(ctx.services.db, channel)
+    sub = digest.subscription_of(db, channel)
     if sub is None:
         return
-    if outcome.status == SENT and sub.problem_notified_at is not None:
-        _update_sub(ctx, sub.id, problem_notified_at=None)
+    if outcome.status == SENT:
+        digest.delivered(db, sub)
         return
-    if not outcome.channel_gone:
-        return
-    with ctx.services.db.session() as session:
-        # Compare-and-set: exactly one run tells the subscriber, however many posts fail.
-        result = session.execute(
-            update(DigestSubscription)
-            .where(DigestSubscription.id == sub.id, DigestSubscription.problem_notified_at.is_(None))
-            .values(problem_notified_at=ctx.at)
-            .execution_options(synchronize_session=False)
-        )
-        first = result.rowcount == 1  # type: ignore[attr-defined]
-    if not first:
+    if not outcome.channel_gone or not digest.first_problem(db, sub, ctx.at):
         return
     log.warning("digest for %s cannot be posted (%s); telling %s", channel, outcome.error, sub.created_by)
-    message = channel_gone_message(channel, outcome.error or "")
+    message = digest_subs.channel_gone_message(channel, outcome.error or "")
     key = DeliveryKey(NOTICES, f"dm:{sub.created_by}", f"channel-gone:{channel}:{outcome.key.period}")
     ctx.outcomes.append(ctx.poster.deliver(key, lambda: payload(message, user=sub.created_by)))
 
@@ -197,33 +134,12 @@ def run_digests(ctx: Context) -> None:
         for outcome in ctx.poster.retry_due(job):
             ctx.outcomes.append(outcome)
             after_digest(ctx, outcome)
-    for sub in subscriptions.active(ctx.services.db):
+    for sub in digest.active_subscriptions(ctx.services.db):
         try:
             _digest_subscription(ctx, sub)
         except Exception:
             # One broken subscription (a zone removed from tzdata, a policy change) must not stop the rest.
             log.exception("digest for %s failed", sub.channel)
-
-
-def unacked_breaches(ctx: Context, interval: timedelta) -> list[DigestItem]:
-    """Top-tier breaches overdue for at least one interval that nobody acknowledged or snoozed."""
-    services = ctx.services
-    top = services.policy.tiers[0].key
-    with services.db.session() as session:
-        items = [
-            i
-            for i in full_breach_list(
-                session,
-                services.policy,
-                ctx.at,
-                {top},
-                services.settings.at_risk_share,
-                breached_since=ctx.at - interval,
-            )
-            if i.tier == top
-        ]
-        acks = ack_states(session, [i.ticket_id for i in items])
-    return [i for i in items if i.ticket_id not in acks or not acks[i.ticket_id].quiet(ctx.at)]
 
 
 def run_breach_reposts(ctx: Context) -> None:
@@ -232,20 +148,26 @@ def run_breach_reposts(ctx: Context) -> None:
     minutes = services.settings.unacked_repost_minutes
     period, _start = bucket(ctx.at, minutes)
     top = services.policy.tiers[0].key
-    channels = [s for s in subscriptions.active(services.db) if not s.tiers or top in s.tiers]
+    channels = [s for s in digest.active_subscriptions(services.db) if not s.tiers or top in s.tiers]
     # Once per interval, not once per tick (the scan reads only tickets breached an interval ago).
     channels = [
         s for s in channels if status_of(services.db, DeliveryKey(BREACH_REPOSTS, s.channel, period)) is None
     ]
     if not channels:
         return
-    items = unacked_breaches(ctx, timedelta(minutes=minutes))
+    items = digest.unacked_breaches(
+        services.db,
+        services.policy,
+        ctx.at,
+        at_risk_share=services.settings.at_risk_share,
+        interval=timedelta(minutes=minutes),
+    )
     if not items:
         return
     shown, more = items[:REPOST_LIMIT], max(0, len(items) - REPOST_LIMIT)
     for sub in channels:
         message = digest_view.breach_repost_message(
-            shown, services.policy, interval_minutes=minutes, now=ctx.at, tz=zone(sub.tz), more=more
+            shown, services.policy, interval_minutes=minutes, now=ctx.at, tz=sub.cadence.zone, more=more
         )
         key = DeliveryKey(BREACH_REPOSTS, sub.channel, period)
         ctx.outcomes.append(ctx.poster.deliver(key, partial(payload, message, channel=sub.channel)))

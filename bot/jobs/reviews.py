@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
-from bot.reviews import due_reviews, evaluate_triggers, reminder_period
-from bot.schedule.acks import review_snoozes
+from bot.reviews import service as reviews
 from bot.schedule.context import JobContext, JobSpec
 from bot.schedule.ledger import Claimed, DeliveryKey
-from bot.schedule.periods import zone
 from bot.schedule.poster import payload
 from bot.services import Services
 from bot.views import reminders as reminder_view
@@ -23,7 +21,6 @@ REVIEW_REMINDERS = "review-reminders"
 REVIEW_TRIGGERS = "review-triggers"
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-SNOOZE_ECHO = timedelta(days=7)  # a snooze that ended within this long gives one fresh reminder
 
 Context = JobContext[Services]
 
@@ -42,25 +39,16 @@ def _targets(ctx: Context, owner: str | None, source_channel: str | None) -> lis
 def run_review_reminders(ctx: Context) -> None:
     ctx.outcomes.extend(ctx.poster.retry_due(REVIEW_REMINDERS))
     settings = ctx.services.settings
-    today = ctx.at.astimezone(zone(settings.default_timezone)).date()
-    with ctx.services.db.session() as session:
-        dues = due_reviews(session, today, settings.review_reminder_lead_days)
-        snoozes = review_snoozes(session)
-    for due in dues:
-        period = f"{due.short_id}:{reminder_period(due, today)}"
-        until = snoozes.get(due.decision_id)
-        if until is not None and until > ctx.at:
-            continue  # snoozed: nothing until it ends
-        if until is not None and ctx.at - until < SNOOZE_ECHO:
-            # The snooze just ended: remind once more even if this period's reminder went out before it.
-            period += f":after-snooze:{until.isoformat(timespec='minutes')}"
+    today = ctx.at.astimezone(ZoneInfo(settings.default_timezone)).date()
+    for reminder in reviews.due_reminders(ctx.services.db, today, settings.review_reminder_lead_days, ctx.at):
+        due = reminder.due
         targets = _targets(ctx, due.owner, due.source_channel)
         if not targets:
             log.warning("%s is due for review but has no owner id and no channel to remind", due.short_id)
         for target, where in targets:
             to_owner = target.startswith("dm:")
             message = reminder_view.reminder_message(due, to_owner=to_owner)
-            key = DeliveryKey(REVIEW_REMINDERS, target, period)
+            key = DeliveryKey(REVIEW_REMINDERS, target, reminder.period)
             ctx.outcomes.append(ctx.poster.deliver(key, partial(payload, message, **where)))
 
 
@@ -74,7 +62,7 @@ def run_review_triggers(ctx: Context) -> None:
     services = ctx.services
     claims: list[Claimed] = []
     with ctx.session() as session:  # a dry run arms and fires nothing
-        firings = evaluate_triggers(session, services.policy, ctx.at)
+        firings = reviews.evaluate_triggers(session, services.policy, ctx.at)
         for firing in firings:
             message = reminder_view.trigger_message(firing)
             for target, where in _targets(ctx, firing.owner, firing.source_channel):

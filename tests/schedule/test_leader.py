@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.digest.periods import Cadence
+from bot.digest.subscriptions import SubscribeRequest, subscribe
 from bot.main import start_scheduler
 from bot.schedule.leader import Lease, current_leader
-from bot.schedule.periods import Cadence
-from bot.schedule.subscriptions import SubscribeRequest, subscribe
 from bot.services import Services
 from storage.db import Database
 from storage.models.schedule import SchedulerLease
