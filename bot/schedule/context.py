@@ -108,9 +108,10 @@ def make_poster(services: JobDeps, *, dry_run: bool = False, holder: str | None 
     """A ledger poster; a dry run when asked or when there is no Slack token (console mode)."""
     if dry_run or services.settings.slack_bot_token is None:
         return DryRunPoster()
-    return LedgerPoster(
-        services.db, services.clock, SlackSender(delivery_client(services.settings)), holder or holder_id()
-    )
+    sender = SlackSender(delivery_client(services.settings))
+    # The clock is looked up at every call, as before: a long-lived poster (the runner's) follows a
+    # clock that is replaced after it was made (tests freeze and move it).
+    return LedgerPoster(services.db, lambda: services.clock(), sender, holder or holder_id())
 
 
 def run_job(
