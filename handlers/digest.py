@@ -14,8 +14,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.digest import service as digest
-from bot.digest.acks import AckState
-from bot.digest.periods import CadenceError
 from bot.services import Services
 from bot.text import clean_input
 from bot.views import digest as digest_view
@@ -33,7 +31,7 @@ def answer(services: Services, text: str, user_id: str, channel_id: str) -> dict
     verb = tokens[0].casefold() if tokens else "help"
     try:
         return _answer(services, verb, tokens[1:], user_id, channel_id)
-    except CadenceError as exc:  # a stored zone that tzdata no longer knows, while listing
+    except digest.CadenceError as exc:  # a stored zone that tzdata no longer knows, while listing
         return digest_subs.refused_message(exc.refusal)
 
 
@@ -98,7 +96,7 @@ def _update(
     body: dict[str, Any],
     respond: Respond,
     ticket_id: str,
-    state: AckState,
+    state: digest.AckState,
     fallback: str,
 ) -> None:
     channel = (body.get("channel") or {}).get("id")

@@ -2,7 +2,9 @@
 breaches. `/digest`, the scheduled jobs and `tierbot digest show` all come through here.
 
 Plain functions with explicit dependencies; results are values (`Subscribed`, `CadenceRefusal`, ...),
-never Slack messages: `bot.views.digest` and `bot.views.digest_subs` word them.
+never Slack messages: `bot.views.digest` and `bot.views.digest_subs` word them. The result types
+defined beside the domain (`AckState`, `CadenceRefusal`, `CadenceError`, `Subscription`) are
+re-exported from here.
 """
 
 from __future__ import annotations
@@ -13,23 +15,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.digest import acks, subscriptions
-from bot.digest.acks import AckState
+from bot.digest.acks import AckState as AckState
 from bot.digest.build import build_digest, full_breach_list
 from bot.digest.model import Digest, DigestItem, DigestSnapshot
-from bot.digest.periods import CadenceError, CadenceRefusal, Occurrence, next_occurrence, occurrences, zone
-from bot.digest.subscriptions import Subscription
+from bot.digest.periods import CadenceError as CadenceError
+from bot.digest.periods import CadenceRefusal as CadenceRefusal
+from bot.digest.periods import Occurrence, next_occurrence, occurrences, zone
+from bot.digest.subscriptions import Subscription as Subscription
 from bot.policy.model import Calendar, Policy
 from storage.db import Database
-
-__all__ = [
-    "AckState",
-    "Built",
-    "CadenceRefusal",
-    "Listed",
-    "Subscribed",
-    "Subscription",
-    "Unsubscribed",
-]
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,6 @@ and the DM a subscriber gets when their channel refuses the digest."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from bot.digest.periods import HOURLY, WEEKLY, Cadence, CadenceRefusal, Occurrence, Problem
 from bot.digest.service import Listed, Subscribed, Subscription, Unsubscribed
 from bot.policy.model import WEEKDAYS
@@ -62,34 +60,29 @@ def _quote(text: str) -> str:
     return escape_mrkdwn(truncate(text, 60))
 
 
-_REFUSALS: dict[Problem, Callable[[str, str], str]] = {
-    Problem.BAD_ZONE: lambda q, _: f"`{q}` is not an IANA time zone (like Europe/Paris or America/New_York).",
-    Problem.BAD_TIME: lambda q, _: f"`{q}` is not a time; write it as HH:MM, like 09:00.",
-    Problem.BAD_TIME_OF_DAY: lambda q, _: f"`{q}` is not a time of day.",
-    Problem.BAD_WEEKDAY: lambda q, _: f"`{q}` is not a weekday; use mon, tue, wed, thu, fri, sat or sun.",
-    Problem.NO_HOLIDAY_CALENDAR: lambda q, _: (
-        f"No public-holiday calendar for `{q}`; use a country code like US or FR."
-    ),
-    Problem.CHANNEL_NAME: lambda q, _: (
-        f"I can only use a channel link: type `#` and pick *{q}* from the list, so that Slack "
+# `{value}` is what the person typed (escaped and cut short), `{options}` the valid choices.
+_REFUSALS: dict[Problem, str] = {
+    Problem.BAD_ZONE: "`{value}` is not an IANA time zone (like Europe/Paris or America/New_York).",
+    Problem.BAD_TIME: "`{value}` is not a time; write it as HH:MM, like 09:00.",
+    Problem.BAD_TIME_OF_DAY: "`{value}` is not a time of day.",
+    Problem.BAD_WEEKDAY: "`{value}` is not a weekday; use mon, tue, wed, thu, fri, sat or sun.",
+    Problem.NO_HOLIDAY_CALENDAR: "No public-holiday calendar for `{value}`; use a country code like US or FR.",
+    Problem.CHANNEL_NAME: (
+        "I can only use a channel link: type `#` and pick *{value}* from the list, so that Slack "
         "sends me its id (or run the command inside that channel)."
     ),
-    Problem.TWO_CADENCES: lambda q, _: "Give one cadence: `daily HH:MM`, `weekly DAY HH:MM` or `hourly`.",
-    Problem.NO_WEEKDAY: lambda q, _: "Say which day: `weekly mon 09:00`.",
-    Problem.HOURLY_WITH_TIME: lambda q, _: (
-        "`hourly` takes no time: it posts on the hour during business hours."
-    ),
-    Problem.TIME_MISPLACED: lambda q, _: f"`{q}`: put the time right after the cadence, like `daily {q}`.",
-    Problem.UNKNOWN_WORD: lambda q, names: (
-        f"I don't understand `{q}`. Tiers are {names}; see `/digest help`."
-    ),
-    Problem.NO_CADENCE: lambda q, _: "Say how often: `daily 09:00`, `weekly mon 09:00` or `hourly`.",
+    Problem.TWO_CADENCES: "Give one cadence: `daily HH:MM`, `weekly DAY HH:MM` or `hourly`.",
+    Problem.NO_WEEKDAY: "Say which day: `weekly mon 09:00`.",
+    Problem.HOURLY_WITH_TIME: "`hourly` takes no time: it posts on the hour during business hours.",
+    Problem.TIME_MISPLACED: "`{value}`: put the time right after the cadence, like `daily {value}`.",
+    Problem.UNKNOWN_WORD: "I don't understand `{value}`. Tiers are {options}; see `/digest help`.",
+    Problem.NO_CADENCE: "Say how often: `daily 09:00`, `weekly mon 09:00` or `hourly`.",
 }
 
 
 def refusal_text(refusal: CadenceRefusal) -> str:
     """Why a schedule was refused, in a sentence for the person who typed it."""
-    return _REFUSALS[refusal.problem](_quote(refusal.value), ", ".join(refusal.options))
+    return _REFUSALS[refusal.problem].format(value=_quote(refusal.value), options=", ".join(refusal.options))
 
 
 def refused_message(refusal: CadenceRefusal) -> Message:
