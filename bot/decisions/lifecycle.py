@@ -22,7 +22,7 @@ from bot.decisions.store import (
     require_change,
 )
 from bot.decisions.validation import validate
-from storage.models.decisions import ACTIVE_STATUSES, Decision, DecisionStatus, Outcome
+from storage.models.decisions import ACTIVE_STATUSES, Decision, DecisionStatus, EventKind, Outcome
 
 DEFAULT_REVIEW_INTERVAL_DAYS = 30
 
@@ -105,7 +105,7 @@ def review(
     decision.status = DecisionStatus.REVIEWED
     decision.last_outcome = outcome
     decision.last_reviewed_at = now
-    add_event(session, decision, "reviewed", actor, now, **detail)
+    add_event(session, decision, EventKind.REVIEWED, actor, now, **detail)
     return decision
 
 
@@ -117,7 +117,7 @@ def reverse(
     if not reason.strip():
         raise TransitionRefused("Say what signal led to the reversal.", "reason")
     decision.status = DecisionStatus.REVERSED
-    add_event(session, decision, "reversed", actor, now, reason=reason)
+    add_event(session, decision, EventKind.REVERSED, actor, now, reason=reason)
     return decision
 
 
@@ -159,7 +159,7 @@ def supersede(
     )
     old.status = DecisionStatus.SUPERSEDED
     old.superseded_by_id = new.id
-    add_event(session, old, "superseded", actor, now, by=format_short_id(new.id))
+    add_event(session, old, EventKind.SUPERSEDED, actor, now, by=format_short_id(new.id))
     return new, old
 
 
@@ -192,7 +192,7 @@ def edit(
     after = _comparable(input_of(session, decision))
     changed = {k: {"from": before[k], "to": after[k]} for k in after if before.get(k) != after[k]}
     if changed:
-        add_event(session, decision, "edited", actor, now, changed=changed)
+        add_event(session, decision, EventKind.EDITED, actor, now, changed=changed)
     return decision, sorted(changed)
 
 

@@ -21,6 +21,7 @@ from storage.models.decisions import (
     DecisionEvent,
     DecisionStatus,
     DecisionTier,
+    EventKind,
     ReviewTrigger,
     decision_in_force,
 )
@@ -73,7 +74,7 @@ def is_in_force(decision: Decision) -> bool:
 
 
 def add_event(
-    session: Session, decision: Decision, kind: str, actor: str, now: datetime, **detail: Any
+    session: Session, decision: Decision, kind: EventKind, actor: str, now: datetime, **detail: Any
 ) -> DecisionEvent:
     event = DecisionEvent(decision_id=decision.id, kind=kind, actor=actor, at=now, detail=detail)
     session.add(event)
@@ -174,7 +175,7 @@ def create_decision(
     add_event(
         session,
         decision,
-        "created",
+        EventKind.CREATED,
         actor,
         now,
         chosen_option=decision.chosen_option,

@@ -59,7 +59,19 @@ METRICS = (
     "severity_mix_share",
 )
 COMPARISONS = (">", ">=", "<", "<=")
-EVENT_KINDS = ("created", "reviewed", "reversed", "superseded", "edited")
+
+
+class EventKind(StrEnum):
+    """What a history entry records."""
+
+    CREATED = "created"
+    REVIEWED = "reviewed"
+    REVERSED = "reversed"
+    SUPERSEDED = "superseded"
+    EDITED = "edited"
+
+
+EVENT_KINDS = tuple(EventKind)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
