@@ -13,8 +13,7 @@ from sqlalchemy import event, func, select
 from bot.decisions import service
 from bot.decisions.drafts import DraftState, new_draft, read_draft
 from bot.decisions.record import DecisionInput
-from bot.decisions.results import Changed, Committed, Duplicate, Refused, RefusalKind
-from bot.services import Services
+from bot.decisions.results import Changed, Committed, Duplicate, RefusalKind, Refused
 from storage.db import Database
 from storage.models.decisions import Decision, DecisionEvent
 from tests.decisions.factory import NOW, TODAY, valid_input
@@ -127,7 +126,7 @@ def test_superseding_by_a_stranger_is_refused_as_data(db: Database) -> None:
     assert kept is not None and kept.input.title == "Mine"
 
 
-def test_a_change_is_claimed_with_it(db: Database, services: Services) -> None:
+def test_a_change_is_claimed_with_it(db: Database) -> None:
     assert isinstance(_commit(db, _draft(db)), Committed)
 
     def reverse(user: str, reason: str) -> object:
