@@ -13,8 +13,8 @@ from handlers import decision, decision_actions, digest, home, reminders, tier
 
 def register_all(app: App, services: Services) -> None:
     tier.register(app, services)
-    decision.register(app, services)
-    decision_actions.register(app, services)
+    decision.register(app)
+    decision_actions.register(app)
     digest.register(app)
     reminders.register(app)
-    home.register(app, services)
+    home.register(app)
