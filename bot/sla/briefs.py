@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Integer, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.sla.clock import AT_RISK, BREACHED, Metric, SlaState
@@ -62,11 +63,23 @@ def _worst_key(state: TicketState) -> tuple[int, int]:
     return _WORST.get(state.state, 2), state.minutes_left
 
 
+@lru_cache(maxsize=1)
+def _statement() -> Any:
+    """Whether the account has any ticket and how many are open, in one Core statement built once: it
+    runs on every cold /tier card of an account with tickets."""
+    account_id: BindParameter[int] = bindparam("account_id", type_=Integer)
+    open_count = select(func.count()).where(Ticket.account_id == account_id, is_open()).scalar_subquery()
+    return select(
+        exists().where(Ticket.account_id == account_id).label("any_ticket"), open_count.label("open_count")
+    )
+
+
 def account_ticket_summary(
     session: Session, policy: Policy, account_id: int, tier: str, now: datetime, at_risk_share: float = 0.25
 ) -> TicketSummary | None:
     """Open tickets judged against `tier` (the tier the card shows), worst first, and 30-day metrics."""
-    if session.scalar(select(Ticket.id).where(Ticket.account_id == account_id).limit(1)) is None:
+    counts = session.connection().execute(_statement(), {"account_id": account_id}).one()
+    if not counts.any_ticket:
         return None
     worst: dict[str, TicketState] = {}  # one line per ticket: its worse clock
     for state in iter_states(
@@ -80,9 +93,8 @@ def account_ticket_summary(
         TicketLine(s.ticket_id, s.subject, s.severity, s.state, s.metric, s.minutes_left, s.paused)
         for s in ranked[:MAX_LINES]
     )
-    open_count = session.scalar(select(func.count()).where(Ticket.account_id == account_id, is_open()))
     return TicketSummary(
-        open_count=int(open_count or 0),
+        open_count=int(counts.open_count or 0),
         breached=sum(1 for s in worst.values() if s.state == BREACHED),
         at_risk=sum(1 for s in worst.values() if s.state == AT_RISK),
         lines=lines,
