@@ -115,14 +115,3 @@ def recent_figures(
         at_risk_share=at_risk_share,
     )
     return RecentFigures(m.tickets, m.mtta_minutes, m.mttr_minutes, m.sla_attainment, m.csat_avg)
-
-
-def __getattr__(name: str) -> Any:
-    # Transition (issue 8): bot.views.digest and bot.schedule.digest_jobs still import `format_minutes`
-    # from here. It is `bot.views.format.duration`; delete this once they import it from there (the
-    # domain must not import views, so the import is only made for them, on first use).
-    if name == "format_minutes":
-        from bot.views.format import duration
-
-        return duration
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -53,10 +53,3 @@ def test_the_card_tier_sets_the_targets(db, policy):
     # before opening hours.
     line = as_starter.lines[0]
     assert (line.metric, line.minutes_left, line.state) == (FIRST_RESPONSE, 480, OK)
-
-
-def test_format_minutes_is_still_importable_for_the_digest_until_it_moves():
-    from bot.sla import briefs
-    from bot.views.format import duration
-
-    assert briefs.format_minutes is duration
