@@ -12,5 +12,6 @@ from handlers import decision, decision_actions, digest, home, reminders, tier
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (tier, decision, decision_actions, digest, reminders, home):
+    tier.register(app)
+    for module in (decision, decision_actions, digest, reminders, home):
         module.register(app, services)
