@@ -1,4 +1,5 @@
-"""Caches that never serve stale data: data versions invalidate everything, the clock only what it moves."""
+"""The account directory: caches that never serve stale data (data versions invalidate everything,
+the clock only what it moves) and an index that rebuilds without holding lookups up."""
 
 from __future__ import annotations
 
