@@ -23,14 +23,17 @@ def newest_override_id(
     account_id: ColumnElement[int] | InstrumentedAttribute[int] | int,
 ) -> ScalarSelect[int]:
     """Which override counts for an account: its newest uncleared one. The one definition, used by
-    the ORM path below and by the card's Core statement (`cards.card_statement`, correlated to
-    `Account.id`). When that override has expired, none counts: an older one never comes back."""
+    the ORM path below, by the card's Core statement (`cards.card_statement`, correlated to
+    `Account.id`) and by the importer for every account at once. When that override has expired,
+    none counts: an older one never comes back."""
     return (
         select(TierOverride.id)
         .where(TierOverride.account_id == account_id, TierOverride.cleared_at.is_(None))
         .order_by(TierOverride.created_at.desc(), TierOverride.id.desc())
         .limit(1)
-        .correlate(Account)
+        # Correlated to whatever names the account outside (accounts, an alias of tier_overrides),
+        # never to a plain tier_overrides outside: `active_override` selects from that table itself.
+        .correlate_except(TierOverride)
         .scalar_subquery()
     )
 
