@@ -63,6 +63,7 @@ def answer_body(services: Services, text: str, user_id: str) -> str:
 
 
 def _rendered(result: Lookup, policy: Policy) -> str:
+    # Module-level on purpose: the service keys its cache by this function, so it must be one object.
     return _body(tier_card.lookup_message(result, policy))
 
 
