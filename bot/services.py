@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.accounts.directory import AccountDirectory
-from bot.accounts.matching import AccountIndex
 from bot.config import Settings
+from bot.matching import AccountIndex
 from bot.policy.model import Policy, load_policy
 from storage.db import Database
 

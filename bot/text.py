@@ -1,4 +1,5 @@
-"""Text hygiene shared by every surface: normalising names, cleaning user input, escaping mrkdwn."""
+"""Text hygiene shared by every surface: normalising names and cleaning user input. (Escaping mrkdwn
+is Slack formatting: `bot.views.format.escape_mrkdwn`.)"""
 
 from __future__ import annotations
 
@@ -35,11 +36,6 @@ def normalize(text: str) -> str:
     text = _hiragana_to_katakana(text)
     text = _PUNCT.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
-
-
-def escape_mrkdwn(text: str) -> str:
-    """Neutralise Slack control sequences (<!channel>, <@U1>, links) in text we did not write."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int, ellipsis: str = "…") -> str:

@@ -53,7 +53,7 @@ def serve(
     """Run under gunicorn: pre-forked workers, each building its own Services (engines do not survive fork)."""
     from gunicorn.app.base import BaseApplication
 
-    class _Gunicorn(BaseApplication):
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
