@@ -53,3 +53,17 @@ def is_cjk(char: str) -> bool:
         or 0xAC00 <= code <= 0xD7AF  # hangul
         or 0xF900 <= code <= 0xFAFF
     )
+
+
+# Row ids are 32-bit integers in PostgreSQL: a larger number in a payload is no row of ours, and
+# passing it on makes the database refuse the query (which the user would read as an outage).
+MAX_ROW_ID = 2**31 - 1
+
+
+def as_row_id(value: object) -> int | None:
+    """A positive database id from payload text ('42'), or None for anything else ('x', '0', '9' * 20)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ROW_ID else None

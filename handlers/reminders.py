@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.reviews import service as reviews
+from bot.text import as_row_id
 from bot.views import reminder_ids
 from bot.views import reminders as reminder_view
 from bot.views.blocks import fallback, section
@@ -23,9 +24,8 @@ def snooze(
 ) -> None:
     ack()
     choice = str(action.get("action_id", "")).rpartition(":")[2]
-    try:
-        decision_id = int(str(action.get("value") or ""))
-    except ValueError:
+    decision_id = as_row_id(action.get("value"))
+    if decision_id is None:
         return
     services = services_of(context)
     user = body.get("user", {}).get("id", "")
