@@ -162,6 +162,26 @@ def build(
     return Built(digest, states)
 
 
+@dataclass(frozen=True)
+class Owed:
+    """A subscription's periods not dealt with yet, up to some time (oldest first)."""
+
+    subscription: Subscription
+    periods: list[Occurrence]
+
+
+def owed_until(db: Database, policy: Policy, until: datetime) -> list[Owed]:
+    """What a run of the digests as of `until` would deal with: every period since each subscription
+    was last checked, up to `until`. The run posts the newest (if within the grace) and records the
+    others as skipped, and the schedule never revisits any of them (`tierbot jobs run --force`)."""
+    out: list[Owed] = []
+    for sub in subscriptions.active(db):
+        owed = periods(policy, sub, sub.checked_until or sub.created_at, until)
+        if owed:
+            out.append(Owed(sub, owed))
+    return out
+
+
 def mark_checked(db: Database, sub: Subscription, until: datetime) -> None:
     subscriptions.checked(db, sub.id, until)
 
