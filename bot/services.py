@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.accounts.matching import AccountIndex, IndexEntry
 from bot.config import Settings
 from bot.policy.model import Policy, load_policy
+from bot.slack_members import ChannelMembers
 from storage.db import Database
 from storage.models import Account
 from storage.versions import ACCOUNT_NAMES, read_versions
@@ -49,6 +50,8 @@ class Services:
     # previous one meanwhile (a build takes seconds: in the request, it would outlast Slack's 3 s).
     # Off by default so tests and one-shot commands see every write at once.
     rebuild_in_background: bool = False
+    # Who is in which channel, asked of Slack for /digest's permission checks and kept a minute.
+    channel_members: ChannelMembers = field(default_factory=ChannelMembers, repr=False)
     _versions: Versions = field(default=(), init=False, repr=False)
     _checked_at: float = field(default=-1e9, init=False, repr=False)
     _index: AccountIndex | None = field(default=None, init=False, repr=False)
