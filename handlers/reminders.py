@@ -30,7 +30,16 @@ def snooze(
     services = services_of(context)
     user = body.get("user", {}).get("id", "")
     tz = ZoneInfo(services.settings.default_timezone)
-    until = reviews.snooze_reminder(services.db, decision_id, user, choice, services.clock())
+    snoozed = reviews.snooze_reminder(
+        services.db, decision_id, user, choice, services.clock(), services.settings.admin_user_ids
+    )
+    if isinstance(snoozed, reviews.Refused):
+        # Ephemeral, and the reminder is left as it is: its buttons stay for the owner.
+        respond(
+            replace_original=False, response_type="ephemeral", **reminder_view.snooze_refused_message(snoozed)
+        )
+        return
+    until = snoozed.until
     blocks = (body.get("message") or {}).get("blocks")
     if blocks:
         respond(replace_original=True, **reminder_view.snoozed_message(blocks, decision_id, user, until, tz))
