@@ -21,13 +21,27 @@ from slack_sdk import WebClient
 import handlers
 from bot.services import Services
 from bot.slack_api import web_client
-from handlers._shape import PayloadShape, answer_for_failure
+from bot.slack_payloads import answer_for, answer_for_failure, problem
 from storage.idempotency import claim, release
 
 if TYPE_CHECKING:
     from bot.schedule.runner import SchedulerHandle
 
 log = logging.getLogger(__name__)
+
+
+class PayloadShape(Middleware):
+    """Runs after Bolt verified the signature and before listener matching (where a bad shape raised)."""
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        reason = problem(req.body)
+        if reason is None:
+            return next()
+        # The reason and the size, never the body: it may hold anything.
+        req.context.logger.warning("refused a malformed payload: %s (%d bytes)", reason, len(req.raw_body))
+        return answer_for(req.body)
 
 
 class Plumbing(Middleware):

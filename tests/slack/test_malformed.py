@@ -74,6 +74,9 @@ CASES: dict[str, Callable[[SlackHTTP], httpx.Response]] = {
             "view": {"id": "V1", "callback_id": decision_ids.FRAME, "state": "x"},
         }
     ),
+    "view without a type": lambda s: s.interaction(
+        {"type": "view_submission", "user": {"id": "U1"}, "view": {"id": "V1", "callback_id": "x"}}
+    ),
     "options without action id": lambda s: s.interaction({"type": "block_suggestion", "user": {"id": "U1"}}),
     "unknown payload type": lambda s: s.interaction({"type": "weird", "user": {"id": "U1"}}),
     "event without type": lambda s: s.event({"user": "U1"}),
@@ -134,7 +137,9 @@ def test_unknown_button_answers_one_clear_line(slack: SlackHTTP, fake_slack: Fak
 
 
 def test_unknown_view_and_event_get_a_200(slack: SlackHTTP) -> None:
-    view = slack.view_submission({"id": "V1", "callback_id": "retired_form", "state": {"values": {}}})
+    view = slack.view_submission(
+        {"id": "V1", "type": "modal", "callback_id": "retired_form", "state": {"values": {}}}
+    )
     assert view.status_code == 200 and view.json()["response_action"] == "push"
     assert slack.event({"type": "reaction_added", "user": "U1"}, event_id="EvUnknown").status_code == 200
 
@@ -149,7 +154,7 @@ SURFACES: list[dict[str, Any]] = [
     {"type": "block_actions", "user": {"id": "U1"}, "response_url": "", "trigger_id": "t",
      "actions": [{"action_id": decision_ids.OPEN, "value": "1", "block_id": "b"}]},
     {"type": "view_submission", "user": {"id": "U1"}, "trigger_id": "t",
-     "view": {"id": "V1", "hash": "h", "callback_id": decision_ids.FRAME, "private_metadata": "{}",
+     "view": {"id": "V1", "type": "modal", "hash": "h", "callback_id": decision_ids.FRAME, "private_metadata": "{}",
               "state": {"values": {}}}},
     {"type": "block_suggestion", "user": {"id": "U1"}, "action_id": decision_ids.ACCOUNTS_SEARCH, "value": "ac"},
     {"type": "event_callback", "event_id": "EvP", "event": {"type": "app_home_opened", "user": "U1", "tab": "home"}},

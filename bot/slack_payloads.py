@@ -1,4 +1,5 @@
-"""What a payload must look like before any listener sees it.
+"""What a payload must look like before any listener sees it (checked in the WSGI guard, after the
+signature and before Bolt, and again as tierbot's first Bolt middleware for the console and Socket Mode).
 
 Bolt trusts a signed payload's shape: an interaction with an empty `actions` list made its listener
 matching raise IndexError (a 500 with a traceback), a view without a `callback_id` likewise. Slack
@@ -10,11 +11,9 @@ fields are checked here, first, and a request that lacks them is answered and ch
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltRequest, BoltResponse
-from slack_bolt.middleware import Middleware
+from slack_bolt import BoltResponse
 
 from bot.views.notice import notice_view
 
@@ -57,6 +56,8 @@ def problem(body: Any) -> str | None:
         view = body.get("view")
         if not isinstance(view, dict) or not _is_str(view.get("callback_id")):
             return "view without a callback id"
+        if not _is_str(view.get("type")):  # Bolt reads view["type"] while matching listeners
+            return "view without a type"
         state = view.get("state", {"values": {}})
         if not isinstance(state, dict) or not isinstance(state.get("values", {}), dict):
             return "view state is not readable"
@@ -101,17 +102,3 @@ def answer_for(body: Any, line: str = UNREADABLE, *, nobody: int = 400) -> BoltR
 def answer_for_failure(body: Any) -> BoltResponse:
     """What a person sees when a listener raised: the same shapes as a refusal, saying FAILED."""
     return answer_for(body, FAILED, nobody=500)
-
-
-class PayloadShape(Middleware):
-    """Runs after Bolt verified the signature and before listener matching (where a bad shape raised)."""
-
-    def process(
-        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        reason = problem(req.body)
-        if reason is None:
-            return next()
-        # The reason and the size, never the body: it may hold anything.
-        req.context.logger.warning("refused a malformed payload: %s (%d bytes)", reason, len(req.raw_body))
-        return answer_for(req.body)
