@@ -17,6 +17,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 import handlers
+from bot.logs import quiet_refused_bodies
 from bot.services import Services
 from bot.slack_api import web_client
 from storage.idempotency import claim, release
@@ -81,6 +82,7 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
         logger=logging.getLogger("tierbot.bolt"),
     )
 
+    quiet_refused_bodies()  # Bolt would log the whole body of a request with a bad signature
     app.use(Plumbing(services))
 
     @app.error
