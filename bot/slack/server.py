@@ -93,16 +93,19 @@ def serve(
     threads: int,
     with_scheduler: bool = False,
 ) -> None:
-    """Run under gunicorn: pre-forked workers, each building its own Services (engines do not survive fork)."""
+    """Pre-forked gunicorn workers that read requests with waitress (`bot.slack.worker`).
+
+    Each worker builds its own Services after the fork (engines do not survive it) and runs `threads`
+    application threads; a connection holds a thread only once its whole request has arrived.
+    """
     from gunicorn.app.base import BaseApplication
 
-    class _Gunicorn(BaseApplication):
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
-            self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
-            self.cfg.set("keepalive", 5)
+            self.cfg.set("worker_class", "bot.slack.worker.WaitressWorker")
             self.cfg.set("accesslog", None)
 
         def load(self) -> WSGIApp:
