@@ -7,7 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 UV := $(BIN)/uv
-UV_PIP := $(UV) pip install --quiet --python $(BIN)/python
+# --compile-bytecode: without it the first `tierbot run` compiled on import and took 14 s instead of
+# 5 s; uv compiles in parallel at install, so make run reached the console sooner overall (33 s vs 35-40 s).
+UV_PIP := $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python
 # uv must use the venv's interpreter, never fetch a Python of its own.
 export UV_PYTHON_DOWNLOADS := never
 
@@ -23,13 +25,13 @@ $(UV):
 $(VENV)/.installed-run: requirements.lock pyproject.toml | $(UV)
 	$(UV_PIP) --require-hashes -r requirements.lock
 	$(UV_PIP) --no-deps -e .
-	$(UV) pip check --python $(BIN)/python || (echo "the lock misses a dependency: run make lock" && false)
+	$(UV) pip check --quiet --python $(BIN)/python || (echo "a dependency is not in the lock: make lock" && false)
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(UV)
 	$(UV_PIP) --require-hashes -r requirements-dev.lock
 	$(UV_PIP) --no-deps -e .
-	$(UV) pip check --python $(BIN)/python || (echo "the lock misses a dependency: run make lock" && false)
+	$(UV) pip check --quiet --python $(BIN)/python || (echo "a dependency is not in the lock: make lock" && false)
 	touch $@
 
 # With no Slack credentials this opens the local console on the bundled sample data.

@@ -100,7 +100,7 @@ def serve(
     """
     from gunicorn.app.base import BaseApplication
 
-    class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+    class _Gunicorn(BaseApplication):  # type: ignore[misc, unused-ignore]  # gunicorn ships no type hints
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)

@@ -53,7 +53,7 @@ class _OncePer(logging.Filter):
         return True
 
 
-class WaitressWorker(Worker):  # type: ignore[misc]  # gunicorn ships no type hints
+class WaitressWorker(Worker):  # type: ignore[misc, unused-ignore]  # gunicorn ships no type hints
     def run(self) -> None:
         logging.getLogger("waitress.queue").addFilter(_OncePer(QUEUE_WARNING_EVERY))
         socket_map: dict[int, Any] = {}
