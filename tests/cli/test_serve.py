@@ -19,7 +19,7 @@ from storage.db import Database
 from storage.models.schedule import SchedulerLease
 from tests.conftest import add_account
 from tests.fake_slack import FakeSlack, validate_message
-from tests.slack_http import SIGNING_SECRET, SlackHTTP
+from tests.slack_http import SIGNING_SECRET, SlackHTTP, raw_request
 
 
 def free_port() -> int:
@@ -138,10 +138,13 @@ def test_serve_refuses_big_and_unsigned_bodies_without_logging_them(
     marker = "zq-MARKER-5c1d"
     try:
         client = httpx.Client(timeout=10)
-        big = ("x" * 3000).encode()
-        assert client.post(base + "/slack/events", content=big).status_code == 413
-        # Chunked, no length: still refused once past the limit.
-        assert client.post(base + "/slack/events", content=iter([big[:1500], big[1500:]])).status_code == 413
+        # 3,000 bytes announced, none sent: refused from the header alone.
+        announced = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n"
+        assert raw_request(base, announced)[0] == 413
+        # Chunked, no length: refused once past the limit (waitress decodes chunks and counts).
+        chunked = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        chunks = b"".join(b"%x\r\n%s\r\n" % (1500, b"x" * 1500) for _ in range(2))
+        assert raw_request(base, chunked, chunks + b"0\r\n\r\n")[0] == 413
         unsigned = f"payload=%7Bbad{marker}"
         response = client.post(
             base + "/slack/events",
