@@ -70,7 +70,8 @@ def guarded(func: F) -> F:
             text = message_for(exc)
             # The driver's class (e.g. psycopg's InvalidTextRepresentation) says what was refused; the
             # statement and its parameters (user text) are not logged.
-            cause = type(exc.orig).__name__ if isinstance(getattr(exc, "orig", None), Exception) else "-"
+            orig = getattr(exc, "orig", None)
+            cause = type(orig).__name__ if isinstance(orig, Exception) else "-"
             log.error("database error in %s: %s (%s)", func.__name__, exc.__class__.__name__, cause)
             ack = kwargs.get("ack")
             if ack is not None and getattr(ack, "response", None) is None:
