@@ -25,6 +25,12 @@ from bot.views.decision_record import notice_message, record_message
 
 log = logging.getLogger(__name__)
 
+# Seconds `views.open` may take before the user is told it failed. Slack wants a command's answer within
+# 3 s of sending it and a trigger_id dies after 3 s, so waiting out the request client's own 3 s would
+# answer too late; 2 s leaves ~1 s for the draft write and the answer's way back.
+OPEN_TIMEOUT = 2
+NOT_OPENED = "Slack did not open the form in time; nothing was saved. Please try again."
+
 
 def today(services: Services) -> date:
     return service.today(services.clock(), services.settings.default_timezone)
@@ -56,15 +62,43 @@ def open_frame(
     opened: DraftOpened,
     user_id: str,
     push: bool = False,
-) -> None:
-    """Show the first step of the modal on a draft the service started."""
+) -> str | None:
+    """Show the first step of the modal on a draft the service started. When Slack refuses it or does
+    not answer within OPEN_TIMEOUT, the draft is deleted (no modal will ever submit it) and the text to
+    tell the user is returned; None when the modal is open."""
     state = opened.state
     ctx = modal_context(services, opened.draft_id, state.verb, state.input.account_ids)
     view = frame_view(ctx, state.input, user_id)
-    if push:
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+    quick = WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=OPEN_TIMEOUT,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        retry_handlers=[],
+    )
+    try:
+        if push:
+            quick.views_push(trigger_id=body.get("trigger_id"), view=view)
+        else:
+            quick.views_open(trigger_id=body.get("trigger_id"), view=view)
+    except Exception as exc:  # SlackApiError, or a timeout or dropped connection (urllib's own errors)
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("views.%s failed (%s); draft dropped", "push" if push else "open", error)
+        service.discard_draft(services.db, opened.draft_id, user_id)
+        return NOT_OPENED
+    return None
+
+
+def not_opened(body: dict[str, Any], respond: Respond | None, text: str) -> None:
+    """Tell a clicking user the form did not open (ephemeral, where there is a message to answer in;
+    elsewhere, App Home, the trigger is spent and the log line is all there is)."""
+    if respond is not None and body.get("response_url"):
+        try:
+            respond(response_type="ephemeral", replace_original=False, **notice_message(text))
+        except Exception:
+            log.warning("could not tell the user the form did not open")
 
 
 def post_committed(services: Services, client: WebClient, committed: Committed) -> None:

@@ -75,11 +75,9 @@ def decision_command(
         return
     user = command.get("user_id", "")
     opened = service.start_new(services.db, user, services.clock(), channel=command.get("channel_id"))
-    try:
-        open_frame(services, client, body, opened, user)
-    except SlackApiError as exc:
-        log.warning("views.open failed: %s", exc.response.get("error"))
-        ack(response_type="ephemeral", **notice_message("Slack did not open the form; please try again."))
+    failed = open_frame(services, client, body, opened, user)
+    if failed is not None:
+        ack(response_type="ephemeral", **notice_message(failed))
         return
     ack()
 

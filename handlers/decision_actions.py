@@ -16,7 +16,7 @@ from bot.views.decision_dialogs import read_metadata, reverse_modal, review_moda
 from bot.views.decision_record import refusal_text
 from bot.views.decision_state import reverse_state, review_state
 from handlers._context import services_of
-from handlers._decisions import open_frame, refresh_record, tell, today, user_of
+from handlers._decisions import not_opened, open_frame, refresh_record, tell, today, user_of
 from handlers._guard import guarded
 
 # Where an ack listener leaves the record it changed for its lazy listener to update the posted message:
@@ -224,7 +224,9 @@ def supersede_clicked(
     if isinstance(opened, Refused):
         tell(body, respond, client, refusal_text(opened))
         return
-    open_frame(services, client, body, opened, user)
+    failed = open_frame(services, client, body, opened, user)
+    if failed is not None:
+        not_opened(body, respond, failed)
 
 
 def edit_clicked(
@@ -244,11 +246,19 @@ def edit_clicked(
     if isinstance(opened, Refused):
         tell(body, respond, client, refusal_text(opened))
         return
-    open_frame(services, client, body, opened, user, push=(body.get("view") or {}).get("type") == "modal")
+    push = (body.get("view") or {}).get("type") == "modal"
+    failed = open_frame(services, client, body, opened, user, push=push)
+    if failed is not None:
+        not_opened(body, respond, failed)
 
 
 def open_clicked(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     ack()
     services = services_of(context)
@@ -257,7 +267,9 @@ def open_clicked(
     channel = (body.get("channel") or {}).get("id")
     account_id = int(value) if value.isdigit() else None
     opened = service.start_new(services.db, user, services.clock(), channel=channel, account_id=account_id)
-    open_frame(services, client, body, opened, user)
+    failed = open_frame(services, client, body, opened, user)
+    if failed is not None:
+        not_opened(body, respond, failed)
 
 
 def register(app: App) -> None:

@@ -22,6 +22,7 @@ from bot.decisions.account_search import search_accounts
 from bot.decisions.drafts import (
     DraftState,
     Step,
+    delete_draft,
     lock_draft,
     mark_committed,
     new_draft,
@@ -126,6 +127,12 @@ def start_edit(
             return DraftOpened(new_draft(session, user_id, state, now), state)
     except REFUSALS as exc:
         return refused(exc)
+
+
+def discard_draft(db: Database, draft_id: str, user_id: str) -> None:
+    """A draft whose modal Slack did not open: deleted, so no orphan waits for the weekly sweep."""
+    with db.session() as session:
+        delete_draft(session, draft_id, user_id)
 
 
 def save_step(
