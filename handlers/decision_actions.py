@@ -16,7 +16,7 @@ from bot.views.decision_dialogs import read_metadata, reverse_modal, review_moda
 from bot.views.decision_record import refusal_text
 from bot.views.decision_state import reverse_state, review_state
 from handlers._context import services_of
-from handlers._decisions import not_opened, open_frame, refresh_record, tell, today, user_of
+from handlers._decisions import deliver_now, not_opened, open_frame, tell, today, user_of
 from handlers._guard import guarded
 
 # Where an ack listener leaves the record it changed for its lazy listener to update the posted message:
@@ -127,7 +127,7 @@ def refresh_changed(context: BoltContext, client: WebClient) -> None:
     """Lazy, after a change: bring the record's posted message up to date."""
     changed = context.get(CHANGED)
     if isinstance(changed, Changed):
-        refresh_record(services_of(context), client, changed.record)
+        deliver_now(services_of(context), client, changed.deliveries)
 
 
 def review_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
