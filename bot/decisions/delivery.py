@@ -34,7 +34,7 @@ JOB = "decision-post"
 # The process that queued a row attempts it at once; the retry pass leaves it alone this long first
 # (longer than one attempt with the request client's 3 s timeout), so the two do not race for it.
 FIRST_ATTEMPT = timedelta(seconds=10)
-_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_USER = re.compile(r"^[UW][A-Z0-9]+$")  # a user id (channels start with C, G or D)
 
 Spec = dict[str, Any]
 
