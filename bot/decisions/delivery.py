@@ -22,13 +22,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.decisions.snapshot import RecordSnapshot, load_snapshot
 from bot.schedule import ledger
 from bot.schedule.ledger import DeliveryKey
 from storage.models.decisions import Decision
-from storage.models.schedule import GIVEN_UP, SENT
+from storage.models.schedule import GIVEN_UP, SENT, Delivery
 
 JOB = "decision-post"
 # The process that queued a row attempts it at once; the retry pass leaves it alone this long first
@@ -84,18 +85,31 @@ def queue_post(
 def queue_update(session: Session, record: RecordSnapshot, now: datetime) -> DeliveryKey | None:
     """An update of the posted message; None when it is not posted yet (its post will show the record as
     it is when it is sent) or this version already has one."""
-    if not record.message_channel or not record.message_ts:
+    channel, ts = record.message_channel, record.message_ts
+    if not channel or not ts:
+        channel, ts = _posted_by_ledger(session, record.id)
+    if not channel or not ts:
         return None
-    key = DeliveryKey(JOB, record.message_channel, f"{record.id}:v{version_of(record)}")
-    spec = {
-        "kind": Kind.UPDATE,
-        "decision": record.id,
-        "channel": record.message_channel,
-        "user": None,
-        "ts": record.message_ts,
-    }
+    key = DeliveryKey(JOB, channel, f"{record.id}:v{version_of(record)}")
+    spec = {"kind": Kind.UPDATE, "decision": record.id, "channel": channel, "user": None, "ts": ts}
     queued = ledger.queue_in(session, key, spec, now, not_before=now + FIRST_ATTEMPT)
     return key if queued else None
+
+
+def _posted_by_ledger(session: Session, decision_id: int) -> tuple[str | None, str | None]:
+    """Where the ledger says the record was posted, kept on the record too: a process that stopped
+    between marking the post sent and storing its ts (`after_attempt`) must not cost later updates."""
+    found = session.execute(
+        select(Delivery.channel, Delivery.message_ts).where(
+            Delivery.job == JOB, Delivery.period == str(decision_id), Delivery.status == SENT
+        )
+    ).first()
+    if found is None or not found[0] or not found[1]:
+        return None, None
+    decision = session.get(Decision, decision_id)
+    if decision is not None:
+        decision.message_channel, decision.message_ts = found[0], found[1]
+    return found[0], found[1]
 
 
 def _queue_notice(

@@ -203,3 +203,22 @@ def test_posted_elsewhere_the_author_is_told_where(
     with db.session() as session:
         assert session.scalars(select(Decision.message_channel)).one() == "CDECISIONS"
     assert [r.status for r in ledger.rows(db, JOB)] == ["sent"]
+
+
+def test_a_ts_lost_between_sent_and_stored_is_taken_from_the_ledger(
+    slack: SlackHTTP, fake_slack: FakeSlack, db: Database, clock: FakeClock
+) -> None:
+    commit(slack, fake_slack)
+    settle(fake_slack, "chat.postEphemeral", 1)
+    channel, ts = where_posted(db)
+    assert channel == "CDECISIONS" and ts is not None
+    with db.session() as session:  # a process that stopped after the ledger marked the post sent
+        decision = session.get(Decision, 1)
+        assert decision is not None
+        decision.message_channel = decision.message_ts = None
+    slack.block_action(ids.REVERSE, "1", user_id="U1", channel_id="CDECISIONS")
+    form = sent_view(fake_slack, "views.open")
+    assert submit(slack, form, {ids.REASON: "Cost up"}, view_id="VR2") == {"response_action": "clear"}
+    [update] = wait_for(fake_slack, "chat.update")
+    assert (update.params["channel"], update.params["ts"]) == ("CDECISIONS", ts)
+    assert where_posted(db) == (channel, ts)
