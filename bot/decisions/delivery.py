@@ -96,6 +96,27 @@ def queue_update(session: Session, record: RecordSnapshot, now: datetime) -> Del
     return key if queued else None
 
 
+def queue_committed(
+    session: Session,
+    record: RecordSnapshot,
+    post_to: tuple[str, ...],
+    refresh: tuple[RecordSnapshot, ...],
+    author: str,
+    source: str | None,
+    now: datetime,
+) -> tuple[DeliveryKey, ...]:
+    """The rows a commit queues: its record's post, and the updates of the records it changed."""
+    keys = []
+    if post_to:
+        # One place, chosen once (the decisions channel, else where the flow started, else the author's
+        # DM): a post that fails there is retried there, never silently moved elsewhere.
+        keys.append(queue_post(session, record, post_to[0], author, source, now))
+    for changed in refresh:
+        key = queue_update(session, changed, now)
+        keys += [key] if key is not None else []
+    return tuple(keys)
+
+
 def _posted_by_ledger(session: Session, decision_id: int) -> tuple[str | None, str | None]:
     """Where the ledger says the record was posted, kept on the record too: a process that stopped
     between marking the post sent and storing its ts (`after_attempt`) must not cost later updates."""

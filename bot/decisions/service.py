@@ -186,7 +186,10 @@ def commit(
             committed = _store(session, state, data, user_id, admins, decisions_channel, now, today)
             mark_committed(row, committed.record.id)
             # Queued with the record, in this transaction: a record is never stored without its post.
-            return _with_deliveries(session, committed, user_id, state.channel, now)
+            keys = delivery.queue_committed(
+                session, committed.record, committed.post_to, committed.refresh, user_id, state.channel, now
+            )
+            return dataclasses.replace(committed, deliveries=keys)
     except REFUSALS as exc:
         # Rolled back, typed input included: keep it, as the validation refusals above do.
         if data is not None:
@@ -237,21 +240,6 @@ def _store(
         session, data, actor=user_id, now=now, today=today, source_channel=state.channel
     )
     return Committed(snapshot_of(session, decision), channels, ())
-
-
-def _with_deliveries(
-    session: Session, committed: Committed, author: str, source: str | None, now: datetime
-) -> Committed:
-    keys = []
-    if committed.post_to:
-        # One place, chosen once (the decisions channel, else where the flow started, else the author's
-        # DM): a post that fails there is retried there, never silently moved elsewhere.
-        where = committed.post_to[0]
-        keys.append(delivery.queue_post(session, committed.record, where, author, source, now))
-    for record in committed.refresh:
-        key = delivery.queue_update(session, record, now)
-        keys += [key] if key is not None else []
-    return dataclasses.replace(committed, deliveries=tuple(keys))
 
 
 # -- delivering posts (the ledger's `decision-post` rows) -------------------------------------------------
