@@ -192,10 +192,12 @@ class Model:
         met_t = np.bincount(tier, weights=met, minlength=n)
         judged_t = np.bincount(tier, weights=judged, minlength=n)
 
-        fr_med = self.fr_median_t + delta_tier
-        res_med = self.res_median_t + delta_tier
-        fr_med_ts = self.fr_median_ts.reshape(n, S) + delta_tier[:, None]
         tickets_t = np.bincount(tier, minlength=n)
+        # A tier left with no tickets has no median to speak of, whatever it had today.
+        empty = np.where(tickets_t == 0, np.nan, 0.0)
+        fr_med = self.fr_median_t + delta_tier + empty
+        res_med = self.res_median_t + delta_tier + empty
+        fr_med_ts = self.fr_median_ts.reshape(n, S) + (delta_tier + empty)[:, None]
         cost_t = np.bincount(tier, weights=snap.handle_minutes, minlength=n) / 60 * self.hourly
         accounts_t = np.bincount(ranks, minlength=n)
         acv_t = np.bincount(ranks, weights=snap.acv, minlength=n)

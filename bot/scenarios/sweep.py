@@ -2,7 +2,7 @@
 
 For each step: gain = (D - D_today) / D_today; loss = (J_today - J) / J_today + (inversion rate -
 inversion rate today). Scanning away from today's threshold in the direction in which D rises (judged
-at the nearest step on each side), the flip point is the first step whose loss exceeds its gain. With a
+at the nearest step on each side where D differs from today's), the flip point is the first step whose loss exceeds its gain. With a
 budget, the first step in the same scan whose projected cost exceeds it is reported too.
 """
 
@@ -53,9 +53,14 @@ def row(value: Decimal, today: Measures, measures: Measures) -> SweepRow:
 
 
 def _rises(rows: list[SweepRow], today_d: float | None) -> float:
-    if not rows or rows[0].measures.differentiation is None or today_d is None:
+    """How much D rises at the first step (nearest today first) where it differs from today's."""
+    if today_d is None:
         return -math.inf
-    return rows[0].measures.differentiation - today_d
+    for r in rows:
+        d = r.measures.differentiation
+        if d is not None and d != today_d:
+            return d - today_d
+    return -math.inf
 
 
 def flip_point(
