@@ -67,6 +67,7 @@ def png_chart(result: SweepResult) -> bytes:
     axis.plot(xs, series(1), marker="o", label="D (differentiation)")
     axis.set_xlabel(f"{result.spec.tier} threshold (ACV)")
     axis.set_ylabel("D")
+    axis.ticklabel_format(axis="y", useOffset=False)
     other = axis.twinx()
     other.plot(xs, series(2), marker="s", color="tab:green", label="J (need fairness)")
     other.plot(xs, series(3), marker="^", color="tab:red", label="priority-inversion rate")

@@ -58,7 +58,8 @@ def _rises(rows: list[SweepRow], today_d: float | None) -> float:
         return -math.inf
     for r in rows:
         d = r.measures.differentiation
-        if d is not None and d != today_d:
+        # Float noise (1e-15) is not a change: a step must move D by a millionth of itself.
+        if d is not None and abs(d - today_d) > 1e-6 * abs(today_d):
             return d - today_d
     return -math.inf
 

@@ -8,8 +8,9 @@ P(wait) = ρ and W = ρ·h / (1 - ρ)); every ticket takes 630 handle minutes (h
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from bot.policy.model import Policy
+from bot.policy.model import load_policy
 from storage.db import Database
 from storage.models.tickets import Ticket
 from tests.conftest import add_account
@@ -17,41 +18,8 @@ from tests.conftest import add_account
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 HANDLE = 630
 
-POLICY = Policy.model_validate(
-    {
-        "rules": {"strategic_lift": 1},
-        "tiers": [
-            {
-                "key": "premium",
-                "name": "Premium",
-                "min_acv": 10000,
-                "coverage": "24x7",
-                "hourly_cost": 100,
-                "staffing": {"agents": 1, "hours_per_week": 168},
-                "sla": {
-                    "sev1": {"first_response": "4h", "resolution": "12h"},
-                    "sev2": {"first_response": "8h", "resolution": "16h"},
-                    "sev3": {"first_response": "8h", "resolution": "16h"},
-                    "sev4": {"first_response": "8h", "resolution": "16h"},
-                },
-            },
-            {
-                "key": "basic",
-                "name": "Basic",
-                "min_acv": 0,
-                "coverage": "24x7",
-                "hourly_cost": 50,
-                "staffing": {"agents": 1, "hours_per_week": 168},
-                "sla": {
-                    "sev1": {"first_response": "12h", "resolution": "24h"},
-                    "sev2": {"first_response": "16h", "resolution": "32h"},
-                    "sev3": {"first_response": "16h", "resolution": "32h"},
-                    "sev4": {"first_response": "16h", "resolution": "32h"},
-                },
-            },
-        ],
-    }
-)
+POLICY_FILE = Path(__file__).with_name("example_policy.toml")
+POLICY = load_policy(POLICY_FILE)
 
 # account: (ACV, usage criticality, {severity: first-response minutes})
 ACCOUNTS = {
