@@ -97,3 +97,25 @@ def inversions(times: Floats, severity: Ints, tier: Ints, n_tiers: int, n_severi
                     # for each i in A, the j in B that waited strictly less than i
                     inverted += int(np.searchsorted(times_b, times_a, side="left").sum())
     return inverted, pairs
+
+
+def inversions_of_runs(
+    runs: dict[tuple[int, int], list[Floats]], n_tiers: int, n_severities: int
+) -> tuple[int, int]:
+    """`inversions` where each (severity, tier) cell is given as sorted runs instead of one array.
+
+    The projection shifts every ticket of a (severity, tier today, tier under the variant) group by the
+    same wait, which keeps that group in the order it was sorted in once; so a variant needs no sort,
+    only `searchsorted` between runs."""
+    inverted = 0
+    pairs = 0
+    for (sa, ra), runs_a in runs.items():
+        for (sb, rb), runs_b in runs.items():
+            if not (sa < sb and ra < rb):
+                continue
+            for a in runs_a:
+                for b in runs_b:
+                    if a.size and b.size:
+                        pairs += int(a.size) * int(b.size)
+                        inverted += int(np.searchsorted(b, a, side="left").sum())
+    return inverted, pairs

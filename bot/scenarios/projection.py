@@ -91,9 +91,10 @@ def tier_ranks(policy: Policy, snap: Snapshot) -> Ints:
                 )
                 table[rank, int(strategic), c] = policy.rank(result.tier)
     ranks = table[np.clip(band, 0, None), snap.strategic.astype(np.int64), snap.criticality.astype(np.int64)]
-    for i, key in enumerate(snap.override_tier):
+    keys = {t.key for t in policy.tiers}
+    for i, key in snap.overrides:
         # An override is a decision, not a rule: it beats the variant's rules as it beats today's.
-        if key is not None and any(t.key == key for t in policy.tiers):
+        if key in keys:
             ranks[i] = policy.rank(key)
     return ranks
 
@@ -124,6 +125,14 @@ class Model:
         self.fr_median_ts = measures.group_medians(self.first_response, groups, self.n_tiers * S)
         self.fr_median_t = measures.group_medians(self.first_response, self.today_tickets, self.n_tiers)
         self.res_median_t = measures.group_medians(self.resolution, self.today_tickets, self.n_tiers)
+        # Answered tickets sorted once by (severity, tier today, first response): see `_inversions`.
+        answered = np.flatnonzero(self.fr_decided)
+        block = self.severity[answered] * self.n_tiers + self.today_tickets[answered]
+        order = np.lexsort((self.first_response[answered], block))
+        self.sorted_times = self.first_response[answered][order]
+        self.sorted_accounts = snap.ticket_account[answered][order]
+        self.block_bounds = np.concatenate(([0], np.cumsum(np.bincount(block, minlength=S * self.n_tiers))))
+        self.columns = np.arange(snap.tickets)
 
     def _calendars(self, snap: Snapshot) -> None:
         names = sorted({t.sla[s].calendar for t in self.by_rank for s in SEVERITIES})
@@ -179,7 +188,7 @@ class Model:
         projected_fr = np.maximum(self.first_response + shift, 0.0)
 
         # SLA: business minutes on the would-be target's calendar, plus the change of wait.
-        cols = np.arange(snap.tickets)
+        cols = self.columns
         fr_b = self.business_fr[self.calendar[tier, sev], cols] + shift
         res_b = self.business_res[self.calendar[tier, sev], cols] + shift
         fr_target, res_target = self.fr_target[tier, sev], self.res_target[tier, sev]
@@ -224,7 +233,7 @@ class Model:
             )
             for r in reversed(range(n))
         )
-        inverted, pairs = measures.inversions(projected_fr, sev, tier, n, S)
+        inverted, pairs = self._inversions(ranks, waits, base)
         critical = CRITICALITIES.index("critical")
         result = Measures(
             differentiation=measures.differentiation(fr_med_ts[0], fr_med_ts[n - 1], self.weights),
@@ -236,6 +245,25 @@ class Model:
             attainment=float(met_t.sum() / judged_t.sum()) if judged_t.sum() else None,
         )
         return Evaluation(figures, result, ranks)
+
+    def _inversions(self, ranks: Ints, waits: Floats, base: Floats) -> tuple[int, int]:
+        """Priority inversions of the projected first responses, from the presorted blocks: within a
+        (severity, tier today) block, the tickets going to one variant tier all shift by the same wait,
+        so they stay sorted."""
+        n = self.n_tiers
+        variant_tier = ranks[self.sorted_accounts]
+        runs: dict[tuple[int, int], list[Floats]] = {}
+        for s in range(S):
+            for u in range(n):
+                lo, hi = self.block_bounds[s * n + u], self.block_bounds[s * n + u + 1]
+                if lo == hi:
+                    continue
+                times, going = self.sorted_times[lo:hi], variant_tier[lo:hi]
+                for r in range(n):
+                    run = times[going == r]
+                    if run.size:
+                        runs.setdefault((s, r), []).append(np.maximum(run + (waits[r] - base[u]), 0.0))
+        return measures.inversions_of_runs(runs, n, S)
 
     def _fairness(self, projected: Floats) -> float | None:
         """J over (severity, usage criticality) groups; x = tier-neutral target / the account's mean

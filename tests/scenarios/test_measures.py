@@ -50,3 +50,16 @@ def test_differentiation_weights_and_unbounded() -> None:
     assert measures.differentiation(low, top, np.array([1.0, 3.0, 5.0, 5.0])) == pytest.approx((2 + 9) / 4)
     assert measures.differentiation(np.array([np.inf]), np.array([1.0]), np.array([1.0])) == np.inf
     assert measures.differentiation(np.array([np.nan]), np.array([1.0]), np.array([1.0])) is None
+
+
+def test_inversions_of_sorted_runs_match() -> None:
+    rng = np.random.default_rng(11)
+    t = rng.integers(0, 50, 3000).astype(float)
+    s = rng.integers(0, 4, 3000)
+    r = rng.integers(0, 3, 3000)
+    runs: dict[tuple[int, int], list[np.ndarray]] = {}
+    for part in np.array_split(np.arange(3000), 3):  # three runs per cell, each sorted on its own
+        for cell in {(int(a), int(b)) for a, b in zip(s[part], r[part], strict=True)}:
+            mask = (s[part] == cell[0]) & (r[part] == cell[1])
+            runs.setdefault(cell, []).append(np.sort(t[part][mask]))
+    assert measures.inversions_of_runs(runs, 3, 4) == measures.inversions(t, s, r, 3, 4)

@@ -27,7 +27,7 @@ P = load_policy()
 
 
 def _snapshot(
-    acv: np.ndarray, crit: np.ndarray, strategic: np.ndarray, overrides: tuple[str | None, ...]
+    acv: np.ndarray, crit: np.ndarray, strategic: np.ndarray, overrides: tuple[tuple[int, str], ...]
 ) -> Snapshot:
     empty = np.empty(0)
     return Snapshot(
@@ -49,7 +49,7 @@ def test_tier_ranks_agree_with_evaluate(variant: str) -> None:
     parsed = parse_variant(P, variant)
     assert isinstance(parsed, Variant)
     policy = apply(P, parsed)
-    ranks = tier_ranks(policy, _snapshot(acv, crit, strategic, (None,) * n))
+    ranks = tier_ranks(policy, _snapshot(acv, crit, strategic, ()))
     for i in range(n):
         facts = AccountFacts(Decimal(str(acv[i])), CRITICALITIES[crit[i]], bool(strategic[i]))
         assert policy.by_rank(int(ranks[i])).key == evaluate(policy, facts).tier
@@ -57,7 +57,7 @@ def test_tier_ranks_agree_with_evaluate(variant: str) -> None:
 
 def test_overrides_beat_the_variant_rules() -> None:
     acv = np.array([40000.0, 1000.0])
-    snap = _snapshot(acv, np.array([1, 1]), np.array([False, False]), ("starter", "enterprise"))
+    snap = _snapshot(acv, np.array([1, 1]), np.array([False, False]), ((0, "starter"), (1, "enterprise")))
     policy = apply(P, Variant((("enterprise", Decimal(50000)),)))
     assert [policy.by_rank(int(r)).key for r in tier_ranks(policy, snap)] == ["starter", "enterprise"]
 
