@@ -68,19 +68,23 @@ def scenario_run(command: dict[str, Any], respond: Respond, client: WebClient, c
     if isinstance(parsed, Refused):
         return  # the ack already said why
     now = services.clock()
+    chart: SweepResult | None = None
     with services.db.engine.connect() as conn:
         if isinstance(parsed, Variant):
             result = run_scenario(conn, services.policy, now, parsed)
             message = result if isinstance(result, Refused) else view.scenario_message(result)
         else:
             swept = run_sweep(conn, services.policy, now, parsed)
-            message = swept if isinstance(swept, Refused) else view.sweep_message(swept)
+            if isinstance(swept, Refused):
+                message = swept
+            else:
+                message, chart = view.sweep_message(swept), swept
     if isinstance(message, Refused):
         respond(replace_original=False, **view.refusal_message(message))
         return
     respond(replace_original=False, **message)
-    if isinstance(parsed, SweepSpec) and not isinstance(swept, Refused):
-        _upload_chart(client, respond, command, swept)
+    if chart is not None:
+        _upload_chart(client, respond, command, chart)
 
 
 def _upload_chart(client: WebClient, respond: Respond, command: dict[str, Any], result: SweepResult) -> None:

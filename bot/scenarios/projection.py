@@ -204,9 +204,10 @@ class Model:
         tickets_t = np.bincount(tier, minlength=n)
         # A tier left with no tickets has no median to speak of, whatever it had today.
         empty = np.where(tickets_t == 0, np.nan, 0.0)
-        fr_med = self.fr_median_t + delta_tier + empty
-        res_med = self.res_median_t + delta_tier + empty
-        fr_med_ts = self.fr_median_ts.reshape(n, S) + (delta_tier + empty)[:, None]
+        # A wait that drops by more than today's median leaves a response time of 0, not a negative one.
+        fr_med = np.maximum(self.fr_median_t + delta_tier + empty, 0.0)
+        res_med = np.maximum(self.res_median_t + delta_tier + empty, 0.0)
+        fr_med_ts = np.maximum(self.fr_median_ts.reshape(n, S) + (delta_tier + empty)[:, None], 0.0)
         cost_t = np.bincount(tier, weights=snap.handle_minutes, minlength=n) / 60 * self.hourly
         accounts_t = np.bincount(ranks, minlength=n)
         acv_t = np.bincount(ranks, weights=snap.acv, minlength=n)

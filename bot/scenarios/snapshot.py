@@ -12,11 +12,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Case, Connection, case, func, or_, select
+from sqlalchemy import BigInteger, Case, ColumnElement, Connection, String, case, cast, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from bot.policy.model import CRITICALITIES, SEVERITIES
 from bot.sla.sqltime import epoch
@@ -28,7 +31,7 @@ Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Small = npt.NDArray[np.int8]
 Bools = npt.NDArray[np.bool_]
-_CHUNK = 100_000  # rows per fetch: bounds the Python tuples alive at once (~10 MB)
+_MISSING = -1  # stands for NULL inside `joined` strings (minutes and ids are never negative)
 
 
 @dataclass(frozen=True)
@@ -69,21 +72,77 @@ def _codes(column: InstrumentedAttribute[str], values: tuple[str, ...]) -> Case[
     return case({v: i for i, v in enumerate(values)}, value=column, else_=-1)
 
 
+class joined(FunctionElement[str]):  # lower case: reads like the SQL aggregate it stands for
+    """`joined(x)`: every value of a column in one comma-separated string (SQLite `group_concat`,
+    PostgreSQL `string_agg`). Aggregates of one query see the rows in the same order, so the columns
+    line up; NULLs are skipped by both, so callers COALESCE them to a sentinel first."""
+
+    type = String()
+    inherit_cache = True
+    name = "joined"
+
+
+@compiles(joined, "sqlite")
+def _joined_sqlite(element: joined, compiler: Any, **kw: Any) -> str:
+    (arg,) = element.clauses
+    return f"group_concat({compiler.process(arg, **kw)}, ',')"
+
+
+@compiles(joined)
+def _joined_default(element: joined, compiler: Any, **kw: Any) -> str:
+    (arg,) = element.clauses
+    return f"string_agg(CAST({compiler.process(arg, **kw)} AS TEXT), ',')"
+
+
+class seconds(FunctionElement[int]):  # lower case: reads like the SQL function it stands for
+    """A timestamp column as whole UTC epoch seconds. On SQLite `strftime('%s')` parses the stored
+    text ~1.5x faster than the `epoch()` of bot.sla.sqltime (julianday arithmetic and rounding)."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "seconds"
+
+
+@compiles(seconds, "sqlite")
+def _seconds_sqlite(element: seconds, compiler: Any, **kw: Any) -> str:
+    (arg,) = element.clauses
+    return f"CAST(strftime('%s', {compiler.process(arg, **kw)}) AS INTEGER)"
+
+
+@compiles(seconds)
+def _seconds_default(element: seconds, compiler: Any, **kw: Any) -> str:
+    (arg,) = element.clauses
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(arg, **kw)}) AS BIGINT)"
+
+
+def _numbers(text: str | None, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """Parse a `joined` string in C. Reading a million rows as Python tuples costs ~6 objects a row
+    (seconds); one string per column is parsed by numpy at ~50 ns a value."""
+    if not text:
+        return np.empty(0, dtype=dtype)
+    return np.fromstring(text, dtype=dtype, sep=",")
+
+
+def _whole(value: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[Any]:
+    return cast(func.coalesce(value, _MISSING), BigInteger)
+
+
 def load(conn: Connection | Session, now: datetime, days: int) -> Snapshot:
-    rows = conn.execute(
+    accounts = conn.execute(
         select(
-            Account.id,
-            Account.acv,
-            _codes(Account.usage_criticality, CRITICALITIES),
-            Account.strategic,
-        ).order_by(Account.id)
-    ).all()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    acv = np.fromiter((float(r[1]) for r in rows), dtype=np.float64, count=len(rows))
-    crit = np.fromiter((r[2] for r in rows), dtype=np.int8, count=len(rows))
+            joined(Account.id),
+            joined(Account.acv),
+            joined(_codes(Account.usage_criticality, CRITICALITIES)),
+            joined(case((Account.strategic.is_(True), 1), else_=0)),
+        )
+    ).one()
+    ids = _numbers(accounts[0], np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    acv = _numbers(accounts[1], np.float64)[order]
+    crit = _numbers(accounts[2], np.int64)[order].astype(np.int8)
     crit[crit < 0] = CRITICALITIES.index("medium")  # the import's default for a missing value
-    strategic = np.fromiter((bool(r[3]) for r in rows), dtype=np.bool_, count=len(rows))
-    del rows
+    strategic = _numbers(accounts[3], np.int64)[order].astype(np.bool_)
 
     overrides: dict[int, str] = {}
     active = conn.execute(
@@ -100,26 +159,27 @@ def load(conn: Connection | Session, now: datetime, days: int) -> Snapshot:
             overrides[i] = tier  # later (newer) rows replace earlier ones
 
     start = now - timedelta(days=days)
-    result = conn.execute(
+    row = conn.execute(
         select(
-            Ticket.account_id,
-            _codes(Ticket.severity, SEVERITIES),
-            epoch(Ticket.created_at),
+            joined(Ticket.account_id),
+            joined(_codes(Ticket.severity, SEVERITIES)),
+            joined(seconds(Ticket.created_at)),
             # The wall-clock minutes stored when the ticket was written (one timestamp parsed per row,
-            # not three: on SQLite the parsing is most of the read).
-            func.coalesce(Ticket.first_response_minutes, Ticket.resolution_minutes),
-            Ticket.resolution_minutes,
-            Ticket.handle_minutes,
+            # not three: on SQLite the parsing is much of the read).
+            joined(_whole(func.coalesce(Ticket.first_response_minutes, Ticket.resolution_minutes))),
+            joined(_whole(Ticket.resolution_minutes)),
+            joined(_whole(Ticket.handle_minutes)),
         ).where(Ticket.created_at >= start, Ticket.created_at < now)
-    )
-    chunks: list[Floats] = []
-    while batch := result.fetchmany(_CHUNK):
-        # Rows as plain tuples: numpy probing a Row as a mapping costs an exception per row.
-        chunks.append(np.array(list(map(tuple, batch)), dtype=np.float64))  # None -> NaN
-    table = np.concatenate(chunks) if chunks else np.empty((0, 6), dtype=np.float64)
-    del chunks
-    account_index = np.searchsorted(ids, table[:, 0].astype(np.int64)).astype(np.int64)
-    severity = table[:, 1].astype(np.int8)
+    ).one()
+    account, severity, created, first_response, resolution, handle = (_numbers(t, np.int64) for t in row)
+    del row
+    created_at = created.astype(np.float64)
+
+    def instant(minutes: Ints) -> Floats:
+        """created + minutes, as epoch seconds; NaN where the minutes are missing (still open)."""
+        out: Floats = np.where(minutes == _MISSING, np.nan, created_at + minutes * 60.0)
+        return out
+
     return Snapshot(
         now=now,
         days=days,
@@ -128,10 +188,10 @@ def load(conn: Connection | Session, now: datetime, days: int) -> Snapshot:
         criticality=crit,
         strategic=strategic,
         overrides=tuple(sorted(overrides.items())),
-        ticket_account=account_index,
+        ticket_account=np.searchsorted(ids, account).astype(np.int64),
         severity=np.where(severity < 0, SEVERITIES.index("sev3"), severity).astype(np.int8),
-        created=np.ascontiguousarray(table[:, 2]),
-        first_response=table[:, 2] + table[:, 3] * 60,
-        solved=table[:, 2] + table[:, 4] * 60,
-        handle_minutes=np.nan_to_num(np.ascontiguousarray(table[:, 5])),
+        created=created_at,
+        first_response=instant(first_response),
+        solved=instant(resolution),
+        handle_minutes=np.where(handle == _MISSING, 0.0, handle.astype(np.float64)),
     )
