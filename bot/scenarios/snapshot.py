@@ -22,7 +22,6 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from bot.policy.model import CRITICALITIES, SEVERITIES
-from bot.sla.sqltime import epoch
 from storage.models import Account
 from storage.models.accounts import TierOverride
 from storage.models.tickets import Ticket
@@ -61,10 +60,10 @@ class Snapshot:
 
 def data_days(conn: Connection | Session, now: datetime) -> int:
     """How many days back the tickets go (0 with none): the upper bound of `days`."""
-    oldest = conn.scalar(select(func.min(epoch(Ticket.created_at))))
+    oldest = conn.scalar(select(func.min(Ticket.created_at)))  # one index probe
     if oldest is None:
         return 0
-    return max(1, math.ceil((now.timestamp() - float(oldest)) / 86400))
+    return max(1, math.ceil((now - oldest).total_seconds() / 86400))  # type: ignore[no-any-return]
 
 
 def _codes(column: InstrumentedAttribute[str], values: tuple[str, ...]) -> Case[int]:
@@ -113,6 +112,46 @@ def _seconds_sqlite(element: seconds, compiler: Any, **kw: Any) -> str:
 def _seconds_default(element: seconds, compiler: Any, **kw: Any) -> str:
     (arg,) = element.clauses
     return f"CAST(EXTRACT(EPOCH FROM {compiler.process(arg, **kw)}) AS BIGINT)"
+
+
+class unindexed(FunctionElement[Any]):  # lower case: reads like SQL
+    """The column, barred from index use on SQLite (`+column`, SQLite's documented way); as is
+    elsewhere. When a window holds most tickets, SQLite still walks the created_at index and looks up
+    each row (3.5 µs of CPU a row over a million); a plain scan costs a third of that."""
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, column: InstrumentedAttribute[Any]) -> None:
+        super().__init__(column)
+        self.type = column.type  # binds keep the column's type (UTCDateTime)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    (arg,) = element.clauses
+    return f"+{compiler.process(arg, **kw)}"
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
+    (arg,) = element.clauses
+    return str(compiler.process(arg, **kw))
+
+
+def _window(conn: Connection | Session, start: datetime, now: datetime) -> list[ColumnElement[bool]]:
+    """The created_at filter of the window; on SQLite without the index when the window holds a quarter
+    or more of all tickets (PostgreSQL's planner makes that choice itself)."""
+    indexed = [Ticket.created_at >= start, Ticket.created_at < now]
+    bind = conn.get_bind() if isinstance(conn, Session) else conn
+    if bind.dialect.name != "sqlite":
+        return indexed
+    inside = conn.scalar(select(func.count()).select_from(Ticket).where(*indexed)) or 0
+    total = conn.scalar(select(func.count()).select_from(Ticket)) or 0
+    if inside * 4 < total:
+        return indexed
+    created = unindexed(Ticket.created_at)
+    return [created >= start, created < now]
 
 
 def _numbers(text: str | None, dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -169,7 +208,7 @@ def load(conn: Connection | Session, now: datetime, days: int) -> Snapshot:
             joined(_whole(func.coalesce(Ticket.first_response_minutes, Ticket.resolution_minutes))),
             joined(_whole(Ticket.resolution_minutes)),
             joined(_whole(Ticket.handle_minutes)),
-        ).where(Ticket.created_at >= start, Ticket.created_at < now)
+        ).where(*_window(conn, start, now))
     ).one()
     account, severity, created, first_response, resolution, handle = (_numbers(t, np.int64) for t in row)
     del row

@@ -31,7 +31,7 @@ def test_an_overloaded_tier(db: Database) -> None:
     with db.engine.connect() as conn:
         result = run_scenario(conn, thin_staffing(56), NOW, Variant((("premium", Decimal(15000)),), days=7))
     assert isinstance(result, ScenarioResult)
-    premium, basic = result.projected
+    _, basic = result.projected
     assert basic.overloaded and basic.median_first_response_minutes is None and basic.wait_minutes is None
     assert basic.utilisation is not None and basic.utilisation > 1
     assert basic.attainment == 0.0  # every target missed: the queue grows without bound
