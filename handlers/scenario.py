@@ -15,7 +15,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from bot.scenarios.chart import png_chart
 from bot.scenarios.service import SweepResult, account_count, run_scenario, run_sweep
 from bot.scenarios.variant import Refused, SweepSpec, Variant, parse_sweep, parse_variant
 from bot.services import Services
@@ -88,6 +87,8 @@ def scenario_run(command: dict[str, Any], respond: Respond, client: WebClient, c
 
 
 def _upload_chart(client: WebClient, respond: Respond, command: dict[str, Any], result: SweepResult) -> None:
+    from bot.scenarios.chart import png_chart  # matplotlib loads with the first chart, not at start
+
     try:
         client.files_upload_v2(
             channel=command.get("channel_id") or "",

@@ -10,17 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from bot.policy.model import Policy
-from bot.scenarios.projection import Measures, Model, TierFigures
-from bot.scenarios.snapshot import data_days, load
-from bot.scenarios.sweep import FlipPoint, SweepRow, flip_point, row
 from bot.scenarios.variant import RefusalKind, Refused, SweepSpec, Variant, apply
 from storage.models import Account
+
+if TYPE_CHECKING:
+    # numpy and the model load when a scenario runs, not when a web worker imports the handlers
+    # (the /tier workers' memory budget is 200 MB; numpy alone is ~20 MB).
+    import numpy as np
+
+    from bot.scenarios.projection import Measures, Model, TierFigures
+    from bot.scenarios.sweep import FlipPoint, SweepRow
 
 LARGEST_MOVERS = 10
 
@@ -86,6 +91,8 @@ def account_count(conn: Connection | Session) -> int:
 
 
 def _check_days(conn: Connection | Session, now: datetime, days: int) -> Refused | None:
+    from bot.scenarios.snapshot import data_days
+
     available = data_days(conn, now)
     if available == 0:
         return Refused(RefusalKind.DAYS, "there are no tickets to project from: import tickets first.")
@@ -102,6 +109,8 @@ def _thresholds(policy: Policy) -> tuple[tuple[str, Decimal], ...]:
 
 
 def _moves(model: Model, ranks: np.ndarray) -> tuple[tuple[Move, ...], np.ndarray]:
+    import numpy as np
+
     n = model.n_tiers
     today = model.today
     moved = np.flatnonzero(today != ranks)
@@ -118,6 +127,11 @@ def _moves(model: Model, ranks: np.ndarray) -> tuple[tuple[Move, ...], np.ndarra
 def run_scenario(
     conn: Connection | Session, policy: Policy, now: datetime, variant: Variant, days: int | None = None
 ) -> ScenarioResult | Refused:
+    import numpy as np
+
+    from bot.scenarios.projection import Model
+    from bot.scenarios.snapshot import load
+
     days = variant.days if days is None else days
     refused = _check_days(conn, now, days)
     if refused is not None:
@@ -161,6 +175,10 @@ def run_scenario(
 def run_sweep(
     conn: Connection | Session, policy: Policy, now: datetime, spec: SweepSpec
 ) -> SweepResult | Refused:
+    from bot.scenarios.projection import Model
+    from bot.scenarios.snapshot import load
+    from bot.scenarios.sweep import flip_point, row
+
     days = spec.base.days
     refused = _check_days(conn, now, days)
     if refused is not None:

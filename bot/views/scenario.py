@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from bot.policy.model import SEVERITIES
-from bot.scenarios.projection import Measures, TierFigures
-from bot.scenarios.service import ScenarioResult, SweepResult
 from bot.scenarios.variant import Refused
 from bot.views import scenario_ids as ids
 from bot.views.blocks import Message, bullet_list, context, divider, fallback, header, section
 from bot.views.format import duration, escape_mrkdwn, money, user_mention
+
+if TYPE_CHECKING:  # annotations only: the results' modules load numpy
+    from bot.scenarios.projection import Measures, TierFigures
+    from bot.scenarios.service import ScenarioResult, SweepResult
 
 USAGE = (
     "`/tier scenario enterprise=30000 professional=8000 [strategic-lift=0|1] [critical-floor=TIER] [days=90]`\n"
