@@ -1,16 +1,22 @@
-"""Slack listeners, one module per surface; each exposes `register(app, services)`.
+"""Slack listeners, one module per surface; each exposes `register(app)`.
 
 `register_all` is the whole list of what tierbot answers: nothing is registered from anywhere else.
+Listeners are module-level functions; they reach the running tierbot through `context["services"]`
+(see `handlers._context`).
 """
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.services import Services
 from handlers import decision, decision_actions, digest, home, reminders, scenario, tier
 
 
-def register_all(app: App, services: Services) -> None:
-    for module in (scenario, tier, decision, decision_actions, digest, reminders, home):
-        module.register(app, services)
+def register_all(app: App) -> None:
+    scenario.register(app)  # before tier: `/tier scenario …` must not reach the general /tier listener
+    tier.register(app)
+    decision.register(app)
+    decision_actions.register(app)
+    digest.register(app)
+    reminders.register(app)
+    home.register(app)

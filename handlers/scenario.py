@@ -103,6 +103,6 @@ def _upload_chart(client: WebClient, respond: Respond, command: dict[str, Any], 
         respond(replace_original=False, **view.chart_failed_message())
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App) -> None:
     # Before the general /tier listener (see handlers/__init__.py): Bolt runs the first that matches.
     app.command("/tier", matchers=[is_scenario])(ack=scenario_ack, lazy=[scenario_run])
