@@ -7,20 +7,28 @@ sweep's chart is uploaded to the channel with files_upload_v2.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from bot.decisions import service as decisions
+from bot.decisions.results import Refused as DecisionRefused
 from bot.scenarios.service import SweepResult, account_count, run_scenario, run_sweep
 from bot.scenarios.variant import Refused, SweepSpec, Variant, parse_sweep, parse_variant
 from bot.services import Services
 from bot.text import clean_input
+from bot.views import decision_ids
 from bot.views import scenario as view
+from bot.views import scenario_ids as ids
+from bot.views.decision_modal import step_view
 from handlers._context import services_of
+from handlers._decisions import modal_context, today
 from handlers._guard import guarded
 
 log = logging.getLogger(__name__)
@@ -103,6 +111,48 @@ def _upload_chart(client: WebClient, respond: Respond, command: dict[str, Any], 
         respond(replace_original=False, **view.chart_failed_message())
 
 
+HORIZON_DAYS = 90  # a tier change is judged over a quarter unless the owner says otherwise
+
+
+@guarded
+def log_decision(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """A new decision whose Compare step opens pre-filled: the scenario as option B, its numbers as
+    evidence, the flip point in "Scenario ranges"; Frame is filled so the record can be committed."""
+    ack()
+    services = services_of(context)
+    user = str((body.get("user") or {}).get("id") or "")
+    channel = (body.get("channel") or {}).get("id")
+    evidence = json.loads(action.get("value") or "{}")
+    now = services.clock()
+    opened = decisions.start_new(services.db, user, now, channel=channel)
+    defaults = {o.key: o for o in opened.state.input.options}
+    options = [o.model_dump() for o in defaults.values()]
+    for option in options:
+        if option["key"] == "B":
+            option.update(
+                title=f"Scenario: {evidence.get('command', '')}", tradeoffs=evidence.get("evidence", "")
+            )
+    changes = {
+        "title": f"Change the tier policy? ({evidence.get('command', '')})",
+        "owner": user,
+        "horizon": today(services) + timedelta(days=HORIZON_DAYS),
+        "tiers": evidence.get("tiers") or [],
+        "options": options,
+        "evidence": evidence.get("evidence", ""),
+        "scenario_ranges": evidence.get("ranges", ""),
+    }
+    state = decisions.save_step(services.db, opened.draft_id, user, lambda data: data.merged(changes), now)
+    if isinstance(state, DecisionRefused):
+        return
+    ctx = modal_context(services, opened.draft_id, state.verb, state.input.account_ids)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=step_view(decision_ids.COMPARE, ctx, state.input, user)
+    )
+
+
 def register(app: App) -> None:
     # Before the general /tier listener (see handlers/__init__.py): Bolt runs the first that matches.
     app.command("/tier", matchers=[is_scenario])(ack=scenario_ack, lazy=[scenario_run])
+    app.action(ids.LOG_DECISION)(log_decision)

@@ -60,10 +60,11 @@ class Snapshot:
 
 def data_days(conn: Connection | Session, now: datetime) -> int:
     """How many days back the tickets go (0 with none): the upper bound of `days`."""
-    oldest = conn.scalar(select(func.min(Ticket.created_at)))  # one index probe
+    oldest: datetime | None = conn.scalar(select(func.min(Ticket.created_at)))  # one index probe
     if oldest is None:
         return 0
-    return max(1, math.ceil((now - oldest).total_seconds() / 86400))  # type: ignore[no-any-return]
+    elapsed: float = (now - oldest).total_seconds()
+    return max(1, math.ceil(elapsed / 86400))
 
 
 def _codes(column: InstrumentedAttribute[str], values: tuple[str, ...]) -> Case[int]:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import math
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.policy.model import SEVERITIES
 from bot.scenarios.variant import Refused
 from bot.views import scenario_ids as ids
-from bot.views.blocks import Message, bullet_list, context, divider, fallback, header, section
+from bot.views.blocks import (
+    Message,
+    actions,
+    bullet_list,
+    button,
+    context,
+    divider,
+    fallback,
+    header,
+    section,
+)
 from bot.views.format import duration, escape_mrkdwn, money, user_mention
 
 if TYPE_CHECKING:  # annotations only: the results' modules load numpy
@@ -130,6 +141,7 @@ def scenario_message(result: ScenarioResult) -> Message:
             measure_fields(result.today_measures, result.measures),
         )
     )
+    blocks.append(actions([log_decision_button(scenario_evidence(result))]))
     blocks.append(context(HOW))
     text = f"Scenario {command}: {summary}"
     return {"response_type": "ephemeral", "text": fallback(text), "blocks": blocks}
@@ -174,6 +186,7 @@ def sweep_message(result: SweepResult) -> Message:
         ),
         *(section("```" + "\n".join(t) + "```", f"{ids.SWEEP_ROWS}_{i}") for i, t in enumerate(tables)),
         section(flip_text, ids.FLIP),
+        actions([log_decision_button(sweep_evidence(result))]),
         context(
             "gain = relative change of D against today; loss = relative drop of J plus the change in "
             "inversion rate. The flip point is the first step, moving away from today in the direction "
@@ -199,3 +212,59 @@ def chart_comment(user_id: str, result: SweepResult) -> str:
 def chart_failed_message() -> Message:
     text = "The chart could not be uploaded to this channel (is tierbot a member?); the table above has every step."
     return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+
+
+# -- evidence for a decision record (plain text: it is stored in the record, not shown as mrkdwn) -----
+
+
+def _plain_measures(today: Measures, variant: Measures) -> str:
+    return (
+        f"D {_ratio(today.differentiation)} -> {_ratio(variant.differentiation)}; "
+        f"J {_ratio(today.fairness, 3)} -> {_ratio(variant.fairness, 3)}; "
+        f"priority inversions {_share(today.inversion_rate)} -> {_share(variant.inversion_rate)}; "
+        f"critical accounts in the lowest tier {today.critical_in_lowest} -> {variant.critical_in_lowest}; "
+        f"projected cost {_cash(today.cost)} -> {_cash(variant.cost)}; "
+        f"SLA attainment {_share(today.attainment)} -> {_share(variant.attainment)}"
+    )
+
+
+def scenario_evidence(result: ScenarioResult) -> dict[str, Any]:
+    """What a decision keeps of a scenario: its inputs and the numbers it was decided on."""
+    moved = [f"{m.from_tier}->{m.to_tier} {m.accounts} ({_cash(m.acv)})" for m in result.moves]
+    evidence = (
+        f"Scenario `{result.variant.describe()}` (tierbot, {result.now.date().isoformat()}): "
+        f"{result.accounts:,} accounts, {result.tickets:,} tickets of the last {result.days} days. "
+        f"Moves: {', '.join(moved) or 'none'}. "
+        + _plain_measures(result.today_measures, result.measures)
+        + "."
+    )
+    tiers = sorted({m.from_tier for m in result.moves} | {m.to_tier for m in result.moves})
+    return {"command": result.variant.describe(), "evidence": evidence, "ranges": "", "tiers": tiers}
+
+
+def sweep_evidence(result: SweepResult) -> dict[str, Any]:
+    flip = result.flip
+    first, last = result.rows[0], result.rows[-1]
+    command = (
+        f"sweep {result.spec.tier}={first.value.normalize():f}..{last.value.normalize():f} "
+        f"({len(result.rows)} steps) days={result.days}"
+    )
+    ranges = f"{result.spec.tier} threshold {_cash(first.value)}-{_cash(last.value)}: flip point " + (
+        _cash(flip.flip) if flip.flip is not None else "none in range"
+    )
+    if result.spec.budget is not None:
+        over = _cash(flip.over_budget) if flip.over_budget is not None else "never in range"
+        ranges += f"; over the budget of {_cash(result.spec.budget)} from {over}"
+    evidence = (
+        f"Sweep `{command}` (tierbot, {result.now.date().isoformat()}): today {_cash(result.today_value)}: "
+        f"D {_ratio(result.today_measures.differentiation)}, J {_ratio(result.today_measures.fairness, 3)}, "
+        f"inversions {_share(result.today_measures.inversion_rate)}. {ranges}."
+    )
+    return {"command": command, "evidence": evidence, "ranges": ranges, "tiers": [result.spec.tier]}
+
+
+def log_decision_button(evidence: dict[str, Any]) -> dict[str, Any]:
+    # The numbers travel in the button (a modal must open within 3 s of the click: no time to re-run).
+    return button(
+        "Log a decision with this scenario", ids.LOG_DECISION, json.dumps(evidence, separators=(",", ":"))
+    )

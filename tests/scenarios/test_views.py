@@ -61,3 +61,5 @@ def test_fifty_step_sweep_fits_in_blocks(db: Database) -> None:
         if b.get("block_id", "").startswith("scenario_sweep_rows")
     )
     assert rows.count("```") % 2 == 0 and all(f"{v:,}" in rows for v in (1000, 25000, 50000))
+    (log,) = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert len(log["value"]) < 2000 and json.loads(log["value"])["tiers"] == ["premium"]
