@@ -22,7 +22,7 @@ from bot.decisions.results import Refused as DecisionRefused
 from bot.scenarios.service import SweepResult, account_count, run_scenario, run_sweep
 from bot.scenarios.variant import Refused, SweepSpec, Variant, parse_sweep, parse_variant
 from bot.services import Services
-from bot.text import clean_input
+from bot.text import clean_input, storable
 from bot.views import decision_ids
 from bot.views import scenario as view
 from bot.views import scenario_ids as ids
@@ -124,7 +124,15 @@ def log_decision(
     services = services_of(context)
     user = str((body.get("user") or {}).get("id") or "")
     channel = (body.get("channel") or {}).get("id")
-    evidence = json.loads(action.get("value") or "{}")
+    try:
+        loaded = json.loads(action.get("value") or "{}")
+    except ValueError:
+        return  # not a value this view wrote: nothing to pre-fill
+    if not isinstance(loaded, dict):
+        return
+    # Stored free text goes through `storable` (NUL and lone surrogates are refused by the database).
+    evidence = {k: storable(v) if isinstance(v, str) else v for k, v in loaded.items()}
+    evidence["tiers"] = [t for t in evidence.get("tiers") or [] if isinstance(t, str)]
     now = services.clock()
     opened = decisions.start_new(services.db, user, now, channel=channel)
     defaults = {o.key: o for o in opened.state.input.options}

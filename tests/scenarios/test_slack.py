@@ -125,3 +125,16 @@ def test_sweep_evidence_carries_the_flip_point(slack: SlackHTTP, fake_slack: Fak
     slack.block_action(button["action_id"], button["value"])
     (opened,) = eventually(lambda: fake_slack.calls_to("views.open"))
     assert "flip point none in range" in json.dumps(opened.params["view"])
+
+
+def test_log_a_decision_with_a_value_it_did_not_write(
+    slack: SlackHTTP, fake_slack: FakeSlack, seeded: None
+) -> None:
+    for value in (
+        "not json",
+        "[1, 2]",
+        json.dumps({"command": "x\x00y", "evidence": "e\x00", "tiers": [3, "basic"]}),
+    ):
+        assert slack.block_action(scenario_ids.LOG_DECISION, value).status_code == 200
+    (opened,) = eventually(lambda: fake_slack.calls_to("views.open"))  # only the last one, NUL dropped
+    assert "Scenario: xy" in json.dumps(opened.params["view"])
