@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import decision, decision_actions, digest, fallback, home, reminders, tier
+from handlers import decision, decision_actions, digest, fallback, home, reminders, scenario, tier
 
 
 def register_all(app: App) -> None:
+    scenario.register(app)  # before tier: `/tier scenario …` must not reach the general /tier listener
     tier.register(app)
     decision.register(app)
     decision_actions.register(app)
