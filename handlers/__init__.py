@@ -8,9 +8,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import decision, decision_actions, digest, home, reminders, tier
+from handlers import alerts, decision, decision_actions, digest, home, reminders, tier
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (tier, decision, decision_actions, digest, reminders, home):
+    for module in (tier, decision, decision_actions, digest, reminders, home, alerts):
         module.register(app, services)

@@ -100,6 +100,7 @@ class FakeSlack:
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     not_in_channel: set[str] = field(default_factory=set)
     user_tz: dict[str, str] = field(default_factory=dict)
+    users_by_email: dict[str, str] = field(default_factory=dict)  # e-mail -> user id (users.lookupByEmail)
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -168,6 +169,7 @@ class FakeSlack:
             self.responses.clear()
             self.failures.clear()
             self.not_in_channel.clear()
+            self.users_by_email.clear()
 
     # -- protocol ------------------------------------------------------------------------------------
     def _handle(self, path: str, headers: Any, raw: str) -> tuple[int, dict[str, str], dict[str, Any]]:
@@ -247,6 +249,17 @@ class FakeSlack:
             return {
                 "ok": True,
                 "user": {"id": user, "name": user.lower(), "tz": self.user_tz.get(user, "UTC")},
+            }
+        if method == "users.lookupByEmail":
+            # Slack's shape: {"ok": true, "user": {id, team_id, name, profile: {email, ...}, ...}};
+            # an unknown address answers {"ok": false, "error": "users_not_found"} with HTTP 200.
+            email = str(p.get("email", ""))
+            found = self.users_by_email.get(email.casefold())
+            if found is None:
+                return {"ok": False, "error": "users_not_found"}
+            return {
+                "ok": True,
+                "user": {"id": found, "team_id": "T1", "name": found.lower(), "profile": {"email": email}},
             }
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}

@@ -115,6 +115,9 @@ def _registry() -> dict[str, JobSpec]:
             posts=False,
         ),
     ]
+    from bot.jobs import alerts as alert_jobs  # issue 11: sla-alerts, escalations, health-alerts
+
+    specs.extend(alert_jobs.job_specs())
     return {spec.name: spec for spec in specs}
 
 

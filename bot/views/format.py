@@ -59,3 +59,13 @@ def money(value: Decimal) -> str:
         else value.quantize(Decimal("0.01"))
     )
     return f"${whole:,}"
+
+
+def usergroup_mention(group_id: str) -> str:
+    """`<!subteam^S123>`: notifies everyone in a Slack user group."""
+    return f"<!subteam^{escape_mrkdwn(group_id)}>"
+
+
+def channel_mention(channel: str) -> str:
+    """`<#C123>` for a channel id; a '#name' as written (Slack links it)."""
+    return escape_mrkdwn(channel) if channel.startswith("#") else f"<#{escape_mrkdwn(channel)}>"
