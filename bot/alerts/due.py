@@ -12,10 +12,10 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import Table, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from bot.alerts.ladder import Ladder, TargetPlan, Track, plan, track
@@ -29,6 +29,7 @@ from storage.models.alerts import AlertAck, AlertDue, AlertEvent, AlertSync
 from storage.models.tickets import Ticket, TicketEvent, is_open
 from storage.versions import TICKETS, read_version
 
+ALERT_DUE = cast(Table, AlertDue.__table__)
 CHUNK = 2000  # ticket ids per query (well under SQLite's 32,766 bound parameters)
 METRICS = (FIRST_RESPONSE, RESOLUTION)
 
@@ -56,13 +57,17 @@ class Tiers:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self._targets: dict[tuple[str, str], tuple[SlaTarget, Timeline] | None] = {}
+        self._tiers: dict[str, tuple[Tier, int, Ladder] | None] = {}
 
     def tier(self, key: str) -> tuple[Tier, int, Ladder] | None:
-        try:
-            tier = self.policy.tier(key)
-        except KeyError:
-            return None
-        return tier, self.policy.rank(key), Ladder(tier.alerts, tuple(e.after for e in tier.escalation))
+        if key not in self._tiers:
+            try:
+                tier = self.policy.tier(key)
+                ladder = Ladder(tier.alerts, tuple(e.after for e in tier.escalation))
+                self._tiers[key] = (tier, self.policy.rank(key), ladder)
+            except KeyError:
+                self._tiers[key] = None
+        return self._tiers[key]
 
     def target(self, tier: str, severity: str) -> tuple[SlaTarget, Timeline] | None:
         key = (tier, severity)
@@ -190,8 +195,8 @@ def write_rows(session: Session, pairs: Sequence[tuple[str, str]], rows: list[di
     for start in range(0, len(pairs), CHUNK):
         chunk = list(pairs[start : start + CHUNK])
         session.execute(delete(AlertDue).where(tuple_(AlertDue.ticket_id, AlertDue.target).in_(chunk)))
-    if rows:
-        session.execute(insert(AlertDue), rows)
+    if rows:  # Core, not the ORM's bulk path: one executemany, no per-row bookkeeping
+        session.connection().execute(insert(ALERT_DUE), rows)
 
 
 def _row(e: Evaluated, now: datetime, pending: bool) -> dict[str, Any] | None:
@@ -215,31 +220,62 @@ def _row(e: Evaluated, now: datetime, pending: bool) -> dict[str, Any] | None:
     }
 
 
-def _sync_values(session: Session, policy: Policy) -> dict[str, int]:
-    return {"tickets": read_version(session, TICKETS), "policy": policy_fingerprint(policy)}
+@dataclass(frozen=True)
+class SyncPlan:
+    """What changed since `alert_due` was last brought up to date, and what to store once it is."""
+
+    full: bool  # policy changed (or first run): every open ticket
+    updated_since: datetime  # else: tickets written at or after this ...
+    events_after: int  # ... and tickets with status events newer than this id
+    store: dict[str, int]
 
 
-def needs_rebuild(session: Session, policy: Policy) -> dict[str, int] | None:
-    """The values to store after a rebuild, or None when `alert_due` is current."""
-    wanted = _sync_values(session, policy)
+def sync_plan(session: Session, policy: Policy) -> SyncPlan | None:
+    """None when nothing changed: two small reads, which is all an idle tick costs besides the range scan."""
     stored = {name: version for name, version in session.execute(select(AlertSync.name, AlertSync.version))}
-    return None if stored == wanted else wanted
+    version, fingerprint = read_version(session, TICKETS), policy_fingerprint(policy)
+    if stored.get("tickets") == version and stored.get("policy") == fingerprint:
+        return None
+    # Watermarks for the next incremental sync (whole seconds, compared with >=: never too late).
+    newest = session.scalar(select(func.max(Ticket.updated_at)))
+    last_event = session.scalar(select(func.max(TicketEvent.id))) or 0
+    store = {
+        "tickets": version,
+        "policy": fingerprint,
+        "tickets_updated": int(newest.timestamp()) if newest is not None else 0,
+        "events": int(last_event),
+    }
+    full = stored.get("policy") != fingerprint or "tickets_updated" not in stored
+    since = datetime.fromtimestamp(stored.get("tickets_updated", 0), UTC)
+    return SyncPlan(full, since, stored.get("events", 0), store)
+
+
+def changed_tickets(session: Session, plan: SyncPlan) -> list[str]:
+    """Tickets an import or sync wrote since the last sync, or whose status history grew."""
+    ids = set(session.scalars(select(Ticket.id).where(Ticket.updated_at >= plan.updated_since)))
+    ids.update(
+        session.scalars(select(TicketEvent.ticket_id).where(TicketEvent.id > plan.events_after).distinct())
+    )
+    return sorted(ids)
 
 
 def rebuild(session: Session, tiers: Tiers, now: datetime, settings: Settings, ids: Sequence[str] | None = None) -> int:  # fmt: skip
-    """Recompute the rows of these tickets (default: every open ticket); returns how many tickets."""
+    """Recompute the rows of these tickets (default: every open ticket); returns how many tickets.
+
+    Everything is computed before anything is written, so the write lock (SQLite) is held for the
+    final delete and insert only, not for the seconds a full rebuild of 30,000 tickets computes."""
     targeted = ids is not None
-    if ids is None:
-        ids = list(session.scalars(select(Ticket.id).where(is_open()).order_by(Ticket.id)))
-        session.execute(delete(AlertDue))
-    else:
-        ids = sorted(set(ids))
+    ids = sorted(set(ids)) if ids is not None else list(session.scalars(select(Ticket.id).where(is_open()).order_by(Ticket.id)))  # fmt: skip
+    rows: list[dict[str, Any]] = []
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        pairs = [(t, m) for t in chunk for m in METRICS]
+        pairs = [(t, m) for t in ids[start : start + CHUNK] for m in METRICS]
         evaluated, _gone = evaluate(session, tiers, now, pairs, settings)
-        rows = [r for e in evaluated if (r := _row(e, now, pending=True)) is not None]
-        write_rows(session, pairs if targeted else [], rows)
+        rows.extend(r for e in evaluated if (r := _row(e, now, pending=True)) is not None)
+    if targeted:
+        write_rows(session, [(t, m) for t in ids for m in METRICS], rows)
+    else:
+        session.execute(delete(AlertDue))
+        write_rows(session, [], rows)
     return len(ids)
 
 

@@ -58,13 +58,15 @@ def _settings(late_after: timedelta, grace: timedelta) -> due.Settings:
 
 
 def sync_due(session: Session, policy: Policy, now: datetime, *, late_after: timedelta, grace: timedelta) -> int:  # fmt: skip
-    """Rebuild every open ticket's next-due times when tickets or the policy changed since the last
-    rebuild; returns how many tickets were recomputed (0 when nothing changed: two cheap reads)."""
-    values = due.needs_rebuild(session, policy)
-    if values is None:
+    """Bring next-due times up to date: for every open ticket when the policy's ladders, targets or
+    calendars changed (or on the first run), else for the tickets written or given status events since
+    the last sync. Returns how many tickets were recomputed (0 when nothing changed: two small reads)."""
+    plan = due.sync_plan(session, policy)
+    if plan is None:
         return 0
-    count = due.rebuild(session, Tiers(policy), now, _settings(late_after, grace))
-    due.mark_synced(session, values)
+    ids = None if plan.full else due.changed_tickets(session, plan)
+    count = due.rebuild(session, Tiers(policy), now, _settings(late_after, grace), ids)
+    due.mark_synced(session, plan.store)
     return count
 
 

@@ -112,11 +112,8 @@ def _run_ladder(ctx: JobContext, job: str, find: Finder) -> None:
     try:
         with ctx.session() as session:
             tick = find(session, services.policy, ctx.at, late_after=late_after, grace=grace)
-            for step in tick.posts:
-                key = DeliveryKey(job, step.channel, step.period)
-                found = ctx.poster.claim(session, key, render_step(services, step))
-                if found is not None:
-                    claimed.append(found)
+            items = [(DeliveryKey(job, s.channel, s.period), render_step(services, s)) for s in tick.posts]
+            claimed = ctx.poster.claim_many(session, items)
     except (IntegrityError, OperationalError) as exc:
         # Another scheduler process recorded the same steps first (a unique row, or SQLite's lock):
         # nothing of ours was committed, and its posts go out through its own run.
