@@ -8,6 +8,7 @@ import pytest
 
 from bot.jobs.alerts import USERS
 from bot.services import Services
+from tests.cli.conftest import cli_env  # noqa: F401  (fixture)
 from tests.fake_slack import FakeSlack
 from tests.schedule.conftest import FakeClock
 
