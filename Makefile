@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.import_accounts
 	$(BIN)/python -m bench.decisions
 	$(BIN)/python -m bench.digest
+	$(BIN)/python -m bench.alerts
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
