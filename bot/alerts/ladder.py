@@ -157,7 +157,10 @@ def plan(
             nxt_at = _at(nxt) if nxt is not None else None
             if quiet_until is not None and nxt_at is not None:
                 nxt_at = max(nxt_at, quiet_until)
-            result.decisions.extend(_decide(kind, reached, now, breached, late_after, grace))
+            # A step held back by a snooze that has ended counts from the snooze's end: not late, and
+            # not missed because a snooze until tomorrow morning outlasted the grace.
+            held = snoozed_until if snoozed_until is not None and snoozed_until <= now else None
+            result.decisions.extend(_decide(kind, reached, now, breached, late_after, grace, held))
         if kind is StepKind.STEP:
             result.next_step_at = nxt_at
         else:
@@ -172,12 +175,13 @@ def _decide(
     breached: bool,
     late_after: timedelta,
     grace: timedelta,
+    held_until: datetime | None = None,
 ) -> list[Decision]:
     out: list[Decision] = []
     newest = reached[-1][2] if reached else None
     for offset, level, label, ts in reached:
         due = _at(ts)
-        late = now - due
+        late = now - (max(due, held_until) if held_until is not None else due)
         level_of = level if kind is StepKind.ESCALATION else None
         skip: str | None = None
         if kind is StepKind.STEP and label != newest:

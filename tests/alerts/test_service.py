@@ -128,3 +128,14 @@ def test_escalation_levels_each_fire_once_after_an_unacknowledged_breach(
     [l2] = escalate(db, policy, utc(23, 11, 30)).posts
     assert (l2.step, l2.channel) == ("L2", "#support-escalations")
     assert escalate(db, policy, utc(23, 12, 0)).posts == []
+
+
+def test_a_snooze_holds_the_steps_back_and_the_newest_comes_after_it(db: Database, policy: Policy) -> None:
+    acme = account(db, policy)
+    ticket(db, "T-8", acme, utc(23, 10))
+    with db.session() as session:
+        service.snooze(session, "T-8", "first_response", "UANA", utc(23, 21), utc(23, 10, 5))
+    assert tick(db, policy, utc(23, 10, 15)).posts == []
+    assert tick(db, policy, utc(23, 11, 0)).posts == []
+    [after] = tick(db, policy, utc(23, 21, 0)).posts  # snooze over: +30m (11:00), neither late nor missed
+    assert (after.step, after.late) == ("+30m", False)
