@@ -117,6 +117,8 @@ def _run_ladder(ctx: JobContext, job: str, find: Finder) -> None:
     except (IntegrityError, OperationalError) as exc:
         # Another scheduler process recorded the same steps first (a unique row, or SQLite's lock):
         # nothing of ours was committed, and its posts go out through its own run.
+        if isinstance(exc, OperationalError) and "locked" not in str(exc):
+            raise  # the database is away: the runner logs it and the next tick tries again
         ctx.note(f"{job}: another run handled this tick ({exc.__class__.__name__}); nothing posted twice")
         return
     if tick.rebuilt:
