@@ -31,7 +31,7 @@ from bot.alerts import service
 from bot.config import Settings
 from bot.jobs.alerts import run_sla_alerts
 from bot.policy.model import Policy, load_policy
-from bot.schedule.jobs import JobContext
+from bot.schedule.context import JobContext
 from bot.schedule.ledger import DeliveryKey
 from bot.schedule.poster import Attempt, LedgerPoster, Payload, SlackSender
 from bot.services import Services
@@ -163,7 +163,7 @@ def measure(url: str, args: argparse.Namespace) -> None:
     settings = Settings(_env_file=None, database_url=url)  # no Slack token: no users.lookupByEmail
     services = Services(settings=settings, db=db, policy=policy, clock=lambda: NOW)
     sender = InstantSender()
-    poster = LedgerPoster(services, cast(SlackSender, sender), "bench")
+    poster = LedgerPoster(db, services.clock, cast(SlackSender, sender), "bench")
     ctx = JobContext(services, poster, NOW)
     start = time.perf_counter()
     cpu_start = time.process_time()

@@ -12,5 +12,10 @@ from handlers import alerts, decision, decision_actions, digest, home, reminders
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (tier, decision, decision_actions, digest, reminders, home, alerts):
-        module.register(app, services)
+    tier.register(app, services)
+    decision.register(app)
+    decision_actions.register(app)
+    digest.register(app)
+    reminders.register(app)
+    home.register(app)
+    alerts.register(app)

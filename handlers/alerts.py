@@ -12,16 +12,16 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.alerts import service
 from bot.alerts.model import AckResult
-from bot.schedule.acks import snooze_until
+from bot.digest.acks import snooze_until
 from bot.services import Services
-from bot.sla.clock import FIRST_RESPONSE, RESOLUTION
+from bot.sla.clock import Metric
 from bot.views import alert_ids
 from bot.views import alerts as alert_view
 from bot.views.format import escape_mrkdwn, user_mention
 from handlers._context import services_of
 from handlers._guard import guarded
 
-TARGETS = frozenset({FIRST_RESPONSE, RESOLUTION})
+TARGETS = frozenset(Metric)
 
 
 def _parse(value: str) -> tuple[str, str] | None:
@@ -85,9 +85,7 @@ def open_ticket(ack: Ack) -> None:
     ack()  # a link button: Slack opens the URL, and still expects the action to be acknowledged
 
 
-def register(app: App, services: Services | None = None) -> None:
-    """Module-level listeners; `services` is unused (they read it from the context) and optional so
-    that this module fits both `register(app, services)` and the converted `register(app)`."""
+def register(app: App) -> None:
     app.action(alert_ids.ACK)(acknowledge)
     app.action(alert_ids.SNOOZE)(snooze)
     app.action(alert_ids.OPEN)(open_ticket)

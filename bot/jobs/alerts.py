@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.alerts import service
 from bot.alerts.model import AlertTick, DueStep
-from bot.schedule.jobs import JobContext, JobSpec
+from bot.schedule.context import JobContext, JobSpec
 from bot.schedule.ledger import Claimed, DeliveryKey
 from bot.schedule.poster import delivery_client, payload
 from bot.services import Services
@@ -33,6 +33,8 @@ SLA_ALERTS = "sla-alerts"
 ESCALATIONS = "escalations"
 HEALTH_ALERTS = "health-alerts"
 USER_CACHE_SECONDS = 6 * 3600.0  # a Slack user's e-mail rarely changes; a miss is retried after this
+
+Context = JobContext[Services]
 
 
 class SlackUsers:
@@ -62,7 +64,7 @@ class SlackUsers:
         if services.settings.slack_bot_token is None:
             return None  # console mode: nobody to ask
         try:
-            answer = delivery_client(services).users_lookupByEmail(email=email)
+            answer = delivery_client(services.settings).users_lookupByEmail(email=email)
             found: str | None = str((answer.get("user") or {}).get("id") or "") or None
         except SlackApiError as exc:
             if exc.response.get("error") != "users_not_found":
@@ -104,7 +106,7 @@ def render_step(services: Services, step: DueStep) -> dict[str, object]:
 Finder = Callable[..., AlertTick]
 
 
-def _run_ladder(ctx: JobContext, job: str, find: Finder) -> None:
+def _run_ladder(ctx: Context, job: str, find: Finder) -> None:
     ctx.outcomes.extend(ctx.poster.retry_due(job))
     services = ctx.services
     late_after, grace = _windows(services)
@@ -129,15 +131,15 @@ def _run_ladder(ctx: JobContext, job: str, find: Finder) -> None:
         ctx.outcomes.append(ctx.poster.post(found))
 
 
-def run_sla_alerts(ctx: JobContext) -> None:
+def run_sla_alerts(ctx: Context) -> None:
     _run_ladder(ctx, SLA_ALERTS, service.due_steps)
 
 
-def run_escalations(ctx: JobContext) -> None:
+def run_escalations(ctx: Context) -> None:
     _run_ladder(ctx, ESCALATIONS, service.due_escalations)
 
 
-def run_health_alerts(ctx: JobContext) -> None:
+def run_health_alerts(ctx: Context) -> None:
     ctx.outcomes.extend(ctx.poster.retry_due(HEALTH_ALERTS))
     services = ctx.services
     settings = services.settings
@@ -163,9 +165,8 @@ def run_health_alerts(ctx: JobContext) -> None:
             ctx.note(f"{HEALTH_ALERTS}: {drop.account_name} dropped but has no channel and no owner in Slack")
 
 
-def job_specs() -> list[JobSpec]:
-    return [
-        JobSpec(SLA_ALERTS, "Post each SLA alert step (per tier: before, at and after each target).", run_sla_alerts),
-        JobSpec(ESCALATIONS, "Notify the next escalation level of a breach nobody acknowledged.", run_escalations),
-        JobSpec(HEALTH_ALERTS, "Tell the owner and the account's channel when a health score drops.", run_health_alerts),
-    ]  # fmt: skip
+JOBS: list[JobSpec[Services]] = [
+    JobSpec(SLA_ALERTS, "Post each SLA alert step (per tier: before, at and after each target).", run_sla_alerts),
+    JobSpec(ESCALATIONS, "Notify the next escalation level of a breach nobody acknowledged.", run_escalations),
+    JobSpec(HEALTH_ALERTS, "Tell the owner and the account's channel when a health score drops.", run_health_alerts),
+]  # fmt: skip

@@ -17,7 +17,16 @@ from sqlalchemy.orm import Session
 
 from bot.policy.model import Policy, SlaTarget
 from bot.sla.calendar import Timeline, timeline
-from bot.sla.clock import AT_RISK, BREACHED, OK, Times, first_response_reading, resolution_reading
+from bot.sla.clock import (
+    AT_RISK,
+    BREACHED,
+    OK,
+    Metric,
+    SlaState,
+    Times,
+    first_response_reading,
+    resolution_reading,
+)
 from bot.sla.sqltime import epoch
 from storage.models import Account
 from storage.models.tickets import Ticket, TicketEvent, is_open
@@ -38,8 +47,8 @@ class TicketState:
     severity: str
     subject: str
     assignee: str | None
-    metric: str  # first_response | resolution
-    state: str  # ok | at_risk | breached
+    metric: Metric
+    state: SlaState
     due_at: datetime  # for a paused clock: when it would be due if it resumed now
     minutes_left: int  # open minutes on the SLA calendar; negative when overdue
     target_minutes: int

@@ -12,7 +12,7 @@ from datetime import datetime, tzinfo
 from bot.alerts.health import DropKind, HealthDrop
 from bot.alerts.model import AckResult, DueStep, StepKind
 from bot.policy.model import SEVERITY_LABELS, Notify
-from bot.sla.clock import FIRST_RESPONSE
+from bot.sla.clock import Metric
 from bot.views import alert_ids
 from bot.views.blocks import Block, Message, actions, button, context, fallback, fields_section, section
 from bot.views.format import (
@@ -26,7 +26,7 @@ from bot.views.format import (
 )
 
 SNOOZE_LABELS = {"1h": "Snooze 1 hour", "4h": "Snooze 4 hours", "tomorrow": "Snooze until tomorrow"}
-TARGET_NAMES = {FIRST_RESPONSE: "First response", "resolution": "Resolution"}
+TARGET_NAMES: dict[str, str] = {Metric.FIRST_RESPONSE: "First response", Metric.RESOLUTION: "Resolution"}
 
 
 def target_name(target: str) -> str:

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.digest.acks import AckState
 from bot.digest.model import Digest, DigestItem, TierMovement
 from bot.policy.model import SEVERITY_LABELS, Policy
-from bot.schedule.acks import AckState
-from bot.sla.briefs import format_minutes
-from bot.text import escape_mrkdwn, truncate
+from bot.sla.clock import Metric
+from bot.text import truncate
 from bot.views import digest_ids
 from bot.views.blocks import (
     MESSAGE_BLOCKS_MAX,
@@ -32,7 +32,8 @@ from bot.views.blocks import (
     header,
     section,
 )
-from bot.views.format import local_time
+from bot.views.format import duration, escape_mrkdwn, local_time, user_mention
+from bot.views.tickets import due_text
 
 SNOOZE_LABELS = {"1h": "Snooze 1 hour", "4h": "Snooze 4 hours", "tomorrow": "Snooze until tomorrow"}
 _RESERVED = 2  # blocks kept free for the closing context lines
@@ -69,13 +70,7 @@ def _tier_field(policy: Policy, move: TierMovement) -> str:
 
 
 def item_line(item: DigestItem, policy: Policy) -> str:
-    metric = "first response" if item.metric == "first_response" else "resolution"
-    if item.minutes_left < 0:
-        due = f"{metric} {format_minutes(item.minutes_left, days=False)} over"
-    elif item.paused:
-        due = f"{metric} paused, {format_minutes(item.minutes_left, days=False)} left"
-    else:
-        due = f"{metric} due in {format_minutes(item.minutes_left, days=False)}"
+    due = due_text(Metric(item.metric), item.minutes_left, item.paused)
     severity = SEVERITY_LABELS.get(item.severity, item.severity).split(" · ")[0]
     return (
         f"{STATE_ICON.get(item.state, '')} *{escape_mrkdwn(truncate(item.account_name, 80))}* "
@@ -107,12 +102,12 @@ def ack_status_block(ticket_id: str, state: AckState, now: datetime, tz: Any = N
     """The context that replaces a breach's buttons once it is acknowledged (or while snoozed)."""
     block_id = f"{digest_ids.BREACH_BLOCK}:{ticket_id}"
     if state.acked_by:
-        text = f":white_check_mark: Acknowledged by <@{escape_mrkdwn(state.acked_by)}>"
+        text = f":white_check_mark: Acknowledged by {user_mention(state.acked_by)}"
         if state.acked_at:
             text += f" · {_stamp(state.acked_at, tz)}"
         return context(text) | {"block_id": block_id}
     if state.snoozed_until and state.snoozed_until > now:
-        who = f" by <@{escape_mrkdwn(state.snoozed_by)}>" if state.snoozed_by else ""
+        who = f" by {user_mention(state.snoozed_by)}" if state.snoozed_by else ""
         return context(f":zzz: Snoozed{who} until {_stamp(state.snoozed_until, tz)}") | {"block_id": block_id}
     return None
 
@@ -251,7 +246,7 @@ def breach_repost_message(
     blocks.extend(item_blocks)
     if more + left_out:
         blocks.append(context(f"and {more + left_out} more — run `tierbot digest show` to see them all"))
-    blocks.append(context(f"Re-posted every {format_minutes(interval_minutes)} until acknowledged."))
+    blocks.append(context(f"Re-posted every {duration(interval_minutes)} until acknowledged."))
     return {"text": fallback(f"{len(items) + more} unacknowledged {top} SLA {noun}"), "blocks": blocks}
 
 

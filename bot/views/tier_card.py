@@ -10,7 +10,6 @@ from bot.policy.model import SEVERITIES, SEVERITY_LABELS, Policy
 from bot.text import escape_mrkdwn, truncate
 from bot.views import decision_ids, tier_ids
 from bot.views.blocks import (
-    STATE_ICON,
     Block,
     Message,
     actions,
@@ -24,6 +23,7 @@ from bot.views.blocks import (
     section,
 )
 from bot.views.format import mention, money
+from bot.views.tickets import ticket_blocks
 
 
 def _duration(minutes: int) -> str:
@@ -96,18 +96,7 @@ def card_blocks(card: AccountCard, policy: Policy, *, shared_by: str | None = No
     blocks.append(section(f"*Coverage:* {escape_mrkdwn(tier.coverage)}\n*Entitlements*\n{entitlements}"))
 
     if card.tickets is not None:
-        t = card.tickets
-        lines = [
-            f"{STATE_ICON.get(line.state, '')} `{escape_mrkdwn(line.ticket_id)}` "
-            f"{escape_mrkdwn(truncate(line.subject, 80))} · {line.severity} · {escape_mrkdwn(line.due_text)}"
-            for line in t.lines
-        ]
-        head = f"*Open tickets:* {t.open_count} · {t.breached} breached · {t.at_risk} at risk"
-        blocks.append(section(head + ("\n" + bullet_list(lines, 2800) if lines else "")))
-        if t.last_30_days:
-            blocks.append(
-                context(*[f"*{k}* {escape_mrkdwn(v)}" for k, v in list(t.last_30_days.items())[:10]])
-            )
+        blocks.extend(ticket_blocks(card.tickets))
 
     if card.decisions:
         lines = [

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from freezegun import freeze_time
 
 from bot.alerts import service
+from bot.jobs import run_job
 from bot.schedule import ledger
-from bot.schedule.jobs import run_job
 from bot.services import Services
 from bot.views import alert_ids
 from storage.db import Database
