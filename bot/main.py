@@ -96,7 +96,7 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
         if event_id:
             release(services.db, f"event:{event_id}")
 
-    handlers.register_all(app, services)
+    handlers.register_all(app)
     return app
 
 

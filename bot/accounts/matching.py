@@ -10,7 +10,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
@@ -32,7 +32,7 @@ RESCORE = 64  # candidates rescored with WRatio after a cheap first pass
 NEAR_CACHE_SIZE = 50_000  # query tokens remembered with their near vocabulary tokens
 
 
-class MatchKind(Enum):
+class MatchKind(StrEnum):
     EXACT = "exact"
     FUZZY = "fuzzy"
     AMBIGUOUS = "ambiguous"
