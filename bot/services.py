@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.accounts.directory import AccountDirectory
-from bot.accounts.matching import AccountIndex
 from bot.config import Settings
+from bot.matching import AccountIndex
 from bot.policy.model import Policy, load_policy
+from bot.slack_members import ChannelMembers
 from storage.db import Database
 
 Clock = Callable[[], datetime]
@@ -32,6 +33,8 @@ class Services:
     rebuild_in_background: InitVar[bool] = False
     # The account index and the /tier cache: one per process, handed to the accounts service.
     accounts: AccountDirectory = field(init=False, repr=False)
+    # Who is in which channel, asked of Slack for /digest's permission checks and kept a minute.
+    channel_members: ChannelMembers = field(default_factory=ChannelMembers, repr=False)
 
     def __post_init__(self, version_ttl: float, rebuild_in_background: bool) -> None:
         self.accounts = AccountDirectory(version_ttl, rebuild_in_background)

@@ -16,6 +16,7 @@ from bot.accounts.lookup import Lookup
 from bot.accounts.service import Verb
 from bot.policy.model import Policy
 from bot.services import Services
+from bot.text import as_row_id
 from bot.views import tier_card, tier_ids
 from bot.views.blocks import section
 from handlers._context import services_of
@@ -100,7 +101,8 @@ def _card(services: Services, account_id: int) -> AccountCard | None:
 @guarded
 def pick(action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     services = services_of(context)
-    card = _card(services, int(action["value"]))
+    account_id = as_row_id(action.get("value"))
+    card = _card(services, account_id) if account_id is not None else None
     if card is None:
         respond(replace_original=True, **tier_card.notice_message("That account no longer exists."))
         return
@@ -115,12 +117,16 @@ def share(
     user = body.get("user", {}).get("id", "")
     channel = (body.get("channel") or {}).get("id", "")
     container = body.get("container") or {}
+    account_id = as_row_id(action.get("value"))
+    if account_id is None:  # no account could have this id: nothing to share, nothing to claim
+        respond(replace_original=False, **tier_card.notice_message("That account no longer exists."))
+        return
     # One share per card: a double click or a retried delivery must not post twice.
-    key = f"share:{channel}:{container.get('message_ts', '')}:{action['value']}"
+    key = f"share:{channel}:{container.get('message_ts', '')}:{account_id}"
     if not claim(services.db, key):
         return
     try:
-        card = _card(services, int(action["value"]))
+        card = _card(services, account_id)
         if card is None:
             respond(replace_original=False, **tier_card.notice_message("That account no longer exists."))
             return

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
-from bot.accounts.matching import AccountIndex, IndexEntry
+from bot.matching import AccountIndex, IndexEntry
 from storage.db import Database
 from storage.models import Account
 from storage.versions import ACCOUNT_NAMES, read_versions

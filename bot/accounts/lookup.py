@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.accounts.cards import AccountCard, card_valid_until
-from bot.accounts.matching import AccountIndex, Candidate, Match, MatchKind
+from bot.matching import AccountIndex, Candidate, Match, MatchKind
 
 HELP_WORDS = frozenset(("help", "?", "-h", "--help"))
 

@@ -28,9 +28,9 @@ from bot.accounts.directory import AccountDirectory
 from bot.accounts.importer import ImportReport
 from bot.accounts.importer import import_accounts as _import_accounts
 from bot.accounts.lookup import Lookup, resolve
-from bot.accounts.matching import AccountIndex, MatchKind
 from bot.accounts.overrides import OverrideError, Refusal, Refused
 from bot.decisions.briefs import DecisionBrief, decisions_touching
+from bot.matching import AccountIndex, MatchKind
 from bot.policy.model import Policy
 from bot.text import MAX_QUERY_CHARS, clean_input
 from storage.db import Database

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from bot.accounts.cards import AccountCard
 from bot.accounts.lookup import Lookup, Outcome
-from bot.accounts.matching import Candidate
 from bot.accounts.overrides import Refusal, Refused
 from bot.accounts.service import OverrideCleared, OverrideOutcome, OverrideSet
+from bot.matching import Candidate
 from bot.policy.evaluate import Rule
 from bot.policy.model import SEVERITIES, SEVERITY_LABELS, Policy
 from bot.text import truncate

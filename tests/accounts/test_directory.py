@@ -103,7 +103,7 @@ def test_after_an_import_lookups_keep_answering_while_the_index_rebuilds(
     """A rebuild takes seconds at 100,000 accounts: in the request it would outlast Slack's 3 s."""
     import threading
 
-    from bot.accounts import matching
+    from bot import matching
     from handlers.tier import answer
     from tests.conftest import add_account
     from tests.fake_slack import eventually
@@ -131,7 +131,7 @@ def test_after_an_import_lookups_keep_answering_while_the_index_rebuilds(
 def test_a_failed_background_rebuild_is_tried_again(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.accounts import matching
+    from bot import matching
     from tests.conftest import add_account
     from tests.fake_slack import eventually
 

@@ -1,5 +1,9 @@
 """Fuzzy account matching: exact ids and names first, then typo- and word-order-tolerant names.
 
+Beneath the capabilities: `/tier` (accounts) and the decision modal's account picker (decisions) both
+match names, and the accounts card shows the decisions that touch an account, so the matcher lives
+below both rather than inside one of them (import-linter checks there is no cycle).
+
 A full fuzzy scan of 100,000 names costs ~10 ms; instead each query token is matched against the
 (much smaller) vocabulary of name tokens, and only accounts holding a near token are scored.
 """
