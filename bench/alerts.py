@@ -176,7 +176,7 @@ def measure(url: str, args: argparse.Namespace) -> None:
         f"  {args.due:,} steps due at once (target <= 2 s; Slack answering instantly): {wall:.2f} s wall, "
         f"{cpu:.2f} s CPU in all.\n    Finding, recording, rendering and claiming all {args.due:,} in one "
         f"transaction: {decided:.2f} s wall, {decided_cpu:.2f} s CPU; then recording each of the {sent:,} "
-        f"posts as sent (one ledger commit per post, between Slack calls): {wall - decided:.2f} s wall, "
+        f"posts as sent (one autocommit ledger write per post, between Slack calls): {wall - decided:.2f} s wall, "
         f"{cpu - decided_cpu:.2f} s CPU"
     )
     assert sent == args.due, ctx.notes[:3]
