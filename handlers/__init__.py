@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import decision, decision_actions, digest, fallback, home, reminders, scenario, tier
+from handlers import alerts, decision, decision_actions, digest, fallback, home, reminders, scenario, tier
 
 
 def register_all(app: App) -> None:
@@ -20,4 +20,5 @@ def register_all(app: App) -> None:
     digest.register(app)
     reminders.register(app)
     home.register(app)
+    alerts.register(app)
     fallback.register(app)  # last: it answers what nothing above took
