@@ -22,6 +22,7 @@ from bot.sync import state
 from bot.sync.accounts import PageResult, TierMove, Tiers, apply_page
 from bot.sync.errors import SyncBusy, SyncError
 from bot.sync.helpdesk import ORGS, TARGET, apply_orgs, apply_tickets, upsert_rows
+from bot.sync.prefetch import prefetch
 from bot.sync.records import Normaliser, Reject
 from bot.sync.types import AccountSource, HelpdeskSource
 from storage.db import Database
@@ -139,7 +140,7 @@ def sync_accounts(
 
     def body(holder: str, tally: _Tally) -> None:
         cursor = state.read_cursor(db, source)
-        for page in source_client.pages(cursor, full, list(mapping.fields.mapped().values())):
+        for page in prefetch(source_client.pages(cursor, full, list(mapping.fields.mapped().values()))):
             with db.session() as session:
                 state.save_cursor(session, source, page.cursor, holder, now)
                 result = apply_page(session, source, page.records, normalise, tiers, now)
@@ -176,7 +177,7 @@ def sync_tickets(
     source = helpdesk.name
 
     def tickets(holder: str, tally: _Tally) -> None:
-        for page in helpdesk.ticket_pages(state.read_cursor(db, source), full):
+        for page in prefetch(helpdesk.ticket_pages(state.read_cursor(db, source), full)):
             with db.session() as session:
                 state.save_cursor(session, source, page.cursor, holder, now)
                 result = apply_tickets(session, policy, page.records, now)
