@@ -8,10 +8,13 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from bot.sync.types import Page
 
 T = TypeVar("T")
 DEPTH = 2
+GROUP = 1000  # records per transaction, at least
 _DONE = object()
 
 
@@ -51,3 +54,25 @@ def prefetch(pages: Iterator[T], depth: int = DEPTH) -> Iterator[T]:
                 box.get_nowait()
             except queue.Empty:
                 reader.join(0.05)
+
+
+def grouped(pages: Iterator[Page], min_records: int | None = None) -> Iterator[Page]:
+    """Consecutive pages as one, until it holds `min_records`: written in one transaction with the
+    last page's cursor, which keeps the resume guarantee and costs a tenth of the statements and
+    commits when the API's pages are small (HubSpot's hold 100 companies)."""
+    least = GROUP if min_records is None else min_records
+    records: list[Any] = []
+    last: Page | None = None
+    try:
+        for page in pages:
+            records.extend(page.records)
+            last = page
+            if len(records) >= least:
+                yield Page(records, page.cursor, page.total)
+                records, last = [], None
+    except Exception:
+        if last is not None:  # what was read before the source failed is still applied
+            yield Page(records, last.cursor, last.total)
+        raise
+    if last is not None:
+        yield Page(records, last.cursor, last.total)

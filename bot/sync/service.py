@@ -22,7 +22,7 @@ from bot.sync import state
 from bot.sync.accounts import PageResult, TierMove, Tiers, apply_page
 from bot.sync.errors import SyncBusy, SyncError
 from bot.sync.helpdesk import ORGS, TARGET, apply_orgs, apply_tickets, upsert_rows
-from bot.sync.prefetch import prefetch
+from bot.sync.prefetch import grouped, prefetch
 from bot.sync.records import Normaliser, Reject
 from bot.sync.types import AccountSource, HelpdeskSource
 from storage.db import Database
@@ -140,7 +140,9 @@ def sync_accounts(
 
     def body(holder: str, tally: _Tally) -> None:
         cursor = state.read_cursor(db, source)
-        for page in prefetch(source_client.pages(cursor, full, list(mapping.fields.mapped().values()))):
+        for page in grouped(
+            prefetch(source_client.pages(cursor, full, list(mapping.fields.mapped().values())))
+        ):
             with db.session() as session:
                 state.save_cursor(session, source, page.cursor, holder, now)
                 result = apply_page(session, source, page.records, normalise, tiers, now)

@@ -65,6 +65,4 @@ def test_a_source_that_is_not_configured_or_stopped_exits_non_zero(
     monkeypatch.setenv("HUBSPOT_TOKEN", "pat-wrong")
     get_settings.cache_clear()
     result = runner.invoke(app, ["sync", "accounts", "--source", "hubspot"])
-    assert (
-        result.exit_code == 1 and "HUBSPOT_TOKEN" in result.output and "pat-wrong" not in result.output
-    )
+    assert result.exit_code == 1 and "HUBSPOT_TOKEN" in result.output and "pat-wrong" not in result.output

@@ -104,8 +104,16 @@ def test_one_instant_larger_than_a_window_is_walked_by_id(db: Database, policy: 
 
 
 def test_crash_between_pages_resumes_where_it_stopped(
-    db: Database, policy: Policy, hubspot: FakeHubSpot, hubspot_client: HubSpotClient
+    db: Database,
+    policy: Policy,
+    hubspot: FakeHubSpot,
+    hubspot_client: HubSpotClient,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from bot.sync import prefetch
+
+    monkeypatch.setattr(prefetch, "GROUP", 100)  # one transaction per API page
+
     def crash(done: int, total: int | None) -> None:
         if done >= 100:
             raise RuntimeError("killed")
