@@ -16,7 +16,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -169,10 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="an empty database to use instead of a temporary SQLite file")
     args = parser.parse_args(argv)
 
+    from bot.decisions import service
     from bot.decisions.snapshot import load_snapshot
-    from handlers.decision import list_answer, show_answer
-    from handlers.home import home_for
-    from handlers.tier import answer as tier_answer
+    from bot.text import clean_input
+    from bot.views.decision_record import listing_message, show_message
+    from bot.views.home import DUE_SHOWN, OPEN_SHOWN, home_view
+    from handlers.tier import answer as tier_answer  # the tier slice moves this to its service
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
@@ -226,19 +228,29 @@ def main(argv: list[str] | None = None) -> int:
         )
         card_session.close()
         measure("decisions_touching (own session)", touching, picks, None, p99=False)
-        measure(
-            "/decision list rendering", lambda a: list_answer(services, a), list_args, LIST_P99_MS, p99=True
-        )
-        measure(
-            "/decision show rendering", lambda i: show_answer(services, f"D-{i}"), ids, LIST_P99_MS, p99=True
-        )
-        measure(
-            "App Home rendering",
-            lambda _: home_for(services),
-            list(range(args.calls // 5)),
-            LIST_P99_MS,
-            p99=True,
-        )
+
+        def today() -> date:
+            return service.today(services.clock(), settings.default_timezone)
+
+        # What the /decision list, /decision show and App Home listeners do, minus Slack's HTTP.
+        def list_answer(text: str) -> object:
+            day = today()
+            found = service.list_records(
+                db, services.policy, services.account_index(), clean_input(text, 300), day
+            )
+            return listing_message(found, day)
+
+        def show_answer(decision_id: int) -> object:
+            record = service.record(db, decision_id)
+            return show_message(record, services.policy, today()) if record is not None else None
+
+        def home(_: int) -> object:
+            day = today()
+            return home_view(service.home(db, day, due_limit=DUE_SHOWN, open_limit=OPEN_SHOWN), day)
+
+        measure("/decision list rendering", list_answer, list_args, LIST_P99_MS, p99=True)
+        measure("/decision show rendering", show_answer, ids, LIST_P99_MS, p99=True)
+        measure("App Home rendering", home, list(range(args.calls // 5)), LIST_P99_MS, p99=True)
 
         def snapshot(i: int) -> object:
             with db.session() as session:

@@ -1,7 +1,9 @@
-"""The composition root: the one module that builds the Bolt app and registers every listener.
+"""The composition root: the one module that builds the Bolt app and registers every listener, and
+that hands the scheduled jobs (`bot.jobs.all_jobs()`) to the schedule machinery.
 
 HTTP (`bot.slack.server`), the WSGI entry point, Socket Mode, the local console and the tests all get
-their app from `create_app`; no other module under `bot/` imports `handlers`.
+their app from `create_app`; no other module under `bot/` imports `handlers`. `serve --with-scheduler`
+and `tierbot scheduler` get their schedule from `start_scheduler` / `run_scheduler`.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
@@ -20,6 +22,9 @@ import handlers
 from bot.services import Services
 from bot.slack_api import web_client
 from storage.idempotency import claim, release
+
+if TYPE_CHECKING:
+    from bot.schedule.runner import SchedulerHandle
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +98,20 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
 
     handlers.register_all(app, services)
     return app
+
+
+def start_scheduler(services: Services, tick_seconds: int | None = None) -> SchedulerHandle[Services]:
+    """Every job of `bot.jobs`, scheduled in threads of this process; `.shutdown()` stops it."""
+    # Imported here: a web worker without the schedule never loads APScheduler.
+    from bot.jobs import all_jobs
+    from bot.schedule.runner import start_background_scheduler
+
+    return start_background_scheduler(services, all_jobs(), tick_seconds)
+
+
+def run_scheduler(services: Services, tick_seconds: int | None = None) -> None:
+    """`tierbot scheduler`: every job of `bot.jobs` until SIGTERM or SIGINT."""
+    from bot.jobs import all_jobs
+    from bot.schedule.runner import run_blocking
+
+    run_blocking(services, all_jobs(), tick_seconds)

@@ -12,5 +12,9 @@ from handlers import decision, decision_actions, digest, home, reminders, tier
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (tier, decision, decision_actions, digest, reminders, home):
-        module.register(app, services)
+    tier.register(app, services)
+    decision.register(app)
+    decision_actions.register(app)
+    digest.register(app)
+    reminders.register(app)
+    home.register(app)

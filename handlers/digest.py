@@ -9,64 +9,48 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.schedule import acks, subscriptions
-from bot.schedule.periods import CadenceError, next_occurrence, zone
+from bot.digest import service as digest
 from bot.services import Services
-from bot.text import clean_input, escape_mrkdwn
+from bot.text import clean_input
 from bot.views import digest as digest_view
 from bot.views import digest_ids, digest_subs
-from bot.views.format import local_time
+from bot.views.format import escape_mrkdwn, user_mention
+from handlers._context import services_of
 from handlers._guard import guarded
 
 log = logging.getLogger(__name__)
 
 
-def _channel_arg(tokens: list[str], default: str) -> str:
-    for token in tokens:
-        if (found := subscriptions.channel_of(token)) is not None:
-            return found
-    return default
-
-
-def _when(sub_tz: str, at: Any) -> str:
-    return local_time(at, zone(sub_tz)) if at is not None else "—"
-
-
 def answer(services: Services, text: str, user_id: str, channel_id: str) -> dict[str, Any]:
-    """The ephemeral answer to a /digest command; shared by Slack and tests."""
+    """The ephemeral answer to a /digest command."""
     tokens = clean_input(text, 500).split()
     verb = tokens[0].casefold() if tokens else "help"
-    rest = tokens[1:]
-    business = services.policy.calendars.get("business")
-    now = services.clock()
     try:
-        if verb == "subscribe":
-            request = subscriptions.parse_subscribe(rest, services.policy, services.settings.default_timezone)
-            channel = request.channel or channel_id
-            sub, replaced = subscriptions.subscribe(services.db, channel, request, user_id, now)
-            nxt = next_occurrence(request.cadence, now, business)
-            when = _when(request.cadence.tz, nxt.at if nxt else None)
-            return digest_subs.subscribed_message(channel, subscriptions.describe(sub), nxt, when, replaced)
-        if verb in ("unsubscribe", "stop"):
-            channel = _channel_arg(rest, channel_id)
-            if subscriptions.unsubscribe(services.db, channel):
-                return digest_subs.notice(f"<#{channel}> will get no more SLA digests.")
-            return digest_subs.notice(f"<#{channel}> is not subscribed to the SLA digest; nothing changed.")
-        if verb == "list":
-            lines = []
-            for sub in subscriptions.active(services.db):
-                nxt = next_occurrence(subscriptions.cadence_of(sub), now, business)
-                lines.append(
-                    f"<#{sub.channel}> · {escape_mrkdwn(subscriptions.describe(sub))} · by <@{sub.created_by}>"
-                    f" · next {_when(sub.tz, nxt.at if nxt else None)}"
-                )
-            return digest_subs.list_message(lines)
-    except CadenceError as exc:
-        return digest_subs.notice(f"{exc} Nothing was changed.")
+        return _answer(services, verb, tokens[1:], user_id, channel_id)
+    except digest.CadenceError as exc:  # a stored zone that tzdata no longer knows, while listing
+        return digest_subs.refused_message(exc.refusal)
+
+
+def _answer(services: Services, verb: str, rest: list[str], user_id: str, channel_id: str) -> dict[str, Any]:
+    now = services.clock()
+    if verb == "subscribe":
+        subscribed = digest.subscribe(
+            services.db, services.policy, services.settings.default_timezone, rest, channel_id, user_id, now
+        )
+        if isinstance(subscribed, digest.CadenceRefusal):
+            return digest_subs.refused_message(subscribed)
+        return digest_subs.subscribed_message(subscribed)
+    if verb in ("unsubscribe", "stop"):
+        unsubscribed = digest.unsubscribe(services.db, rest, channel_id)
+        if isinstance(unsubscribed, digest.CadenceRefusal):
+            return digest_subs.refused_message(unsubscribed)
+        return digest_subs.unsubscribed_message(unsubscribed)
+    if verb == "list":
+        return digest_subs.list_message(digest.list_subscriptions(services.db, services.policy, now))
     return digest_subs.help_message()
 
 
@@ -83,77 +67,88 @@ def check_membership(client: WebClient, channel: str) -> dict[str, Any] | None:
     return digest_subs.not_member_message(channel, public=data.get("is_private") is False)
 
 
-def register(app: App, services: Services) -> None:
-    @guarded
-    def digest_ack(ack: Ack, command: dict[str, Any]) -> None:
-        ack(
-            response_type="ephemeral",
-            **answer(
-                services, command.get("text", ""), command.get("user_id", ""), command.get("channel_id", "")
-            ),
-        )
+@guarded
+def digest_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    ack(
+        response_type="ephemeral",
+        **answer(
+            services, command.get("text", ""), command.get("user_id", ""), command.get("channel_id", "")
+        ),
+    )
 
-    def membership(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        tokens = clean_input(command.get("text", ""), 500).split()
-        if not tokens or tokens[0].casefold() != "subscribe":
+
+def membership(command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+    """Lazy: after a subscription, warn when the bot may not be able to post to the channel."""
+    tokens = clean_input(command.get("text", ""), 500).split()
+    if not tokens or tokens[0].casefold() != "subscribe":
+        return
+    sub = digest.subscribed_by_command(services_of(context).db, tokens[1:], command.get("channel_id", ""))
+    if sub is None:
+        return  # the subscription was refused; the ack said why
+    warning = check_membership(client, sub.channel)
+    if warning is not None:
+        respond(response_type="ephemeral", replace_original=False, **warning)
+
+
+def _update(
+    services: Services,
+    body: dict[str, Any],
+    respond: Respond,
+    ticket_id: str,
+    state: digest.AckState,
+    fallback: str,
+) -> None:
+    channel = (body.get("channel") or {}).get("id")
+    tz = digest.channel_zone(services.db, channel, services.settings.default_timezone)
+    status = digest_view.ack_status_block(ticket_id, state, services.clock(), tz)
+    message = body.get("message") or {}
+    blocks = message.get("blocks")
+    if status is not None and blocks:
+        new_blocks, found = digest_view.replace_breach_status(blocks, ticket_id, status)
+        if found:
+            respond(replace_original=True, text=message.get("text") or fallback, blocks=new_blocks)
             return
-        try:
-            channel = _channel_arg(tokens[1:], command.get("channel_id", ""))
-        except CadenceError:
-            return  # already answered
-        if subscriptions.by_channel(services.db, channel) is None:
-            return  # the subscription was refused; the ack said why
-        warning = check_membership(client, channel)
-        if warning is not None:
-            respond(response_type="ephemeral", replace_original=False, **warning)
+    respond(replace_original=False, response_type="ephemeral", **digest_subs.notice(fallback))
 
+
+@guarded
+def acknowledge(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    ticket_id = str(action.get("value") or "")[:64]
+    user = body.get("user", {}).get("id", "")
+    if not ticket_id:
+        return
+    services = services_of(context)
+    state = digest.acknowledge(services.db, ticket_id, user, services.clock())
+    who = user_mention(state.acked_by) if state.acked_by else "someone"
+    _update(services, body, respond, ticket_id, state, f"`{escape_mrkdwn(ticket_id)}` acknowledged by {who}.")
+
+
+@guarded
+def snooze(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    value = str((action.get("selected_option") or {}).get("value") or action.get("value") or "")
+    ticket_id, _, choice = value.rpartition("|")
+    if not ticket_id or choice not in digest_ids.SNOOZE_CHOICES:
+        return
+    services = services_of(context)
+    channel = (body.get("channel") or {}).get("id")
+    tz = digest.channel_zone(services.db, channel, services.settings.default_timezone)
+    user = body.get("user", {}).get("id", "")
+    state = digest.snooze(services.db, ticket_id[:64], user, choice, services.clock(), tz)
+    if state.acked_by:
+        text = f"`{escape_mrkdwn(ticket_id)}` was already acknowledged by {user_mention(state.acked_by)}."
+    else:
+        text = f"`{escape_mrkdwn(ticket_id)}` snoozed."
+    _update(services, body, respond, ticket_id, state, text)
+
+
+def register(app: App) -> None:
     app.command("/digest")(ack=digest_ack, lazy=[membership])
-
-    def _tz_for(channel: str | None) -> Any:
-        sub = subscriptions.by_channel(services.db, channel) if channel else None
-        return zone(sub.tz if sub else services.settings.default_timezone)
-
-    def _update(
-        body: dict[str, Any], respond: Respond, ticket_id: str, state: acks.AckState, fallback: str
-    ) -> None:
-        channel = (body.get("channel") or {}).get("id")
-        tz = _tz_for(channel)
-        status = digest_view.ack_status_block(ticket_id, state, services.clock(), tz)
-        message = body.get("message") or {}
-        blocks = message.get("blocks")
-        if status is not None and blocks:
-            new_blocks, found = digest_view.replace_breach_status(blocks, ticket_id, status)
-            if found:
-                respond(replace_original=True, text=message.get("text") or fallback, blocks=new_blocks)
-                return
-        respond(replace_original=False, response_type="ephemeral", **digest_subs.notice(fallback))
-
-    @app.action(digest_ids.ACK)
-    @guarded
-    def acknowledge(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        ticket_id = str(action.get("value") or "")[:64]
-        user = body.get("user", {}).get("id", "")
-        if not ticket_id:
-            return
-        state = acks.acknowledge(services.db, ticket_id, user, services.clock())
-        who = f"<@{state.acked_by}>" if state.acked_by else "someone"
-        _update(body, respond, ticket_id, state, f"`{escape_mrkdwn(ticket_id)}` acknowledged by {who}.")
-
-    @app.action(digest_ids.SNOOZE)
-    @guarded
-    def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        value = str((action.get("selected_option") or {}).get("value") or action.get("value") or "")
-        ticket_id, _, choice = value.rpartition("|")
-        if not ticket_id or choice not in digest_ids.SNOOZE_CHOICES:
-            return
-        channel = (body.get("channel") or {}).get("id")
-        now = services.clock()
-        until = acks.snooze_until(choice, now, _tz_for(channel))
-        state = acks.snooze(services.db, ticket_id[:64], body.get("user", {}).get("id", ""), until, now)
-        if state.acked_by:
-            text = f"`{escape_mrkdwn(ticket_id)}` was already acknowledged by <@{state.acked_by}>."
-        else:
-            text = f"`{escape_mrkdwn(ticket_id)}` snoozed."
-        _update(body, respond, ticket_id, state, text)
+    app.action(digest_ids.ACK)(acknowledge)
+    app.action(digest_ids.SNOOZE)(snooze)

@@ -4,28 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.decisions.listing import ListQuery, list_decisions
-from bot.services import Services
+from bot.decisions import service
 from bot.views.home import DUE_SHOWN, OPEN_SHOWN, home_view
+from handlers._context import services_of
+from handlers._decisions import today
 from handlers._guard import guarded
-from handlers.decision_actions import today
 
 
-def home_for(services: Services) -> dict[str, Any]:
+def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    if event.get("tab", "home") != "home" or not event.get("user"):
+        return
+    services = services_of(context)
     day = today(services)
-    with services.db.session() as session:
-        due, due_total = list_decisions(session, ListQuery(status="due", limit=DUE_SHOWN), day)
-        open_, open_total = list_decisions(session, ListQuery(status="open", limit=OPEN_SHOWN), day)
-        return home_view(due, due_total, open_, open_total, day)
+    lists = service.home(services.db, day, due_limit=DUE_SHOWN, open_limit=OPEN_SHOWN)
+    client.views_publish(user_id=event["user"], view=home_view(lists, day))
 
 
-def register(app: App, services: Services) -> None:
-    @app.event("app_home_opened")
-    @guarded
-    def home_opened(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home" or not event.get("user"):
-            return
-        client.views_publish(user_id=event["user"], view=home_for(services))
+def register(app: App) -> None:
+    app.event("app_home_opened")(guarded(home_opened))

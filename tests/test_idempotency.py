@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from storage.db import Database
-from storage.idempotency import claim, release, sweep
+from storage.idempotency import AlreadyClaimed, claim, claim_in, release, sweep
 from storage.models import InboundDelivery
 
 
@@ -25,3 +26,12 @@ def test_claim_release_and_sweep(db: Database) -> None:
     assert sweep(db, datetime.now(UTC) - timedelta(days=7)) == 1
     assert not claim(db, "share:C1:1.1:7")  # recent claims stay
     assert claim(db, "event:Ev1")
+
+
+def test_a_claim_taken_inside_a_unit_of_work_lives_and_dies_with_it(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.session() as session:
+        claim_in(session, "decision-reverse:V1:1")
+        raise RuntimeError("the change it guards was refused")
+    assert claim(db, "decision-reverse:V1:1")  # rolled back with it: nothing to release
+    with pytest.raises(AlreadyClaimed), db.session() as session:
+        claim_in(session, "decision-reverse:V1:1")

@@ -83,9 +83,9 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
             assert settings.slack_app_token is not None
             console.print("serving Slack over Socket Mode")
             if with_scheduler:
-                from bot.schedule.runner import start_background_scheduler
+                from bot.main import start_scheduler
 
-                start_background_scheduler(services)
+                start_scheduler(services)
             SocketModeHandler(create_app(services), settings.slack_app_token.get_secret_value()).start()
         elif settings.has_slack_http:
             from bot.slack.server import serve as gunicorn_serve

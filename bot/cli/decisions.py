@@ -9,10 +9,10 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cli.context import console, fail, load_services
+from bot.decisions import service
 from bot.decisions.export import to_json, to_markdown
-from bot.decisions.listing import LIST_FILTERS, ListQuery, count_text, list_decisions
-from bot.decisions.record import format_short_id, local_today, parse_short_id
-from bot.decisions.snapshot import load_snapshot
+from bot.decisions.listing import LIST_FILTERS, ListFilter, count_text
+from bot.decisions.record import format_short_id, parse_short_id
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
@@ -30,9 +30,9 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         if status not in LIST_FILTERS:
             fail(f"--status must be one of {', '.join(LIST_FILTERS)}, not {status!r}")
         services = load_services()
-        today = local_today(services.clock(), services.settings.default_timezone)
-        with services.db.session() as session:
-            lines, total = list_decisions(session, ListQuery(status=status, limit=limit), today)
+        today = service.today(services.clock(), services.settings.default_timezone)
+        listing = service.list_lines(services.db, ListFilter(status), limit, today)
+        lines, total = listing.lines, listing.total
         table = Table(
             title=f"Decisions ({status}): {count_text(total)}"
             + (f", {len(lines)} shown" if total > len(lines) else "")
@@ -68,8 +68,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         if decision_id is None:
             fail(f"{decision!r} is not a decision id; write it like D-42")
         services = load_services()
-        with services.db.session() as session:
-            record = load_snapshot(session, decision_id)
+        record = service.record(services.db, decision_id)
         if record is None:
             fail(f"there is no decision {format_short_id(decision_id)}")
         text = to_markdown(record, services.policy) if fmt == "md" else to_json(record)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -21,9 +22,7 @@ def _parse_at(text: str | None, services: Services) -> datetime:
         fail(f"--at {text!r} is not an ISO time like 2026-11-23T09:00+01:00")
     # A time without an offset is read in the default time zone, like the schedules themselves.
     if value.tzinfo is None:
-        from bot.schedule.periods import zone
-
-        value = value.replace(tzinfo=zone(services.settings.default_timezone))
+        value = value.replace(tzinfo=ZoneInfo(services.settings.default_timezone))
     return value.astimezone(UTC)
 
 
@@ -55,38 +54,37 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         tick: int = typer.Option(None, help="Seconds between ticks (default: SCHEDULER_TICK_SECONDS)."),
     ) -> None:
         """Run the schedule in this process (leader election: start as many as you like); stops on SIGTERM."""
-        from bot.schedule.runner import run_blocking
+        from bot.main import run_scheduler
 
-        run_blocking(load_services(), tick)
+        run_scheduler(load_services(), tick)
 
     @jobs_app.command("list")
     def list_jobs() -> None:
         """Each job, its schedule and next run; digest subscriptions and their next period; the leader."""
-        from bot.schedule import ledger, subscriptions
+        from bot.digest import service as digest
+        from bot.jobs import all_jobs
+        from bot.schedule import ledger
         from bot.schedule.leader import current_leader
-        from bot.schedule.periods import next_occurrence
         from bot.schedule.runner import describe_jobs
+        from bot.views.digest_subs import describe
 
         services = load_services()
         now = services.clock()
         counts = ledger.counts(services.db)
         table = Table("job", "schedule", "next run (UTC)", "ledger", "what it does")
-        for info in describe_jobs(services, now):
+        for info in describe_jobs(services, all_jobs(), now):
             tally = ", ".join(
                 f"{n} {status}" for (job, status), n in sorted(counts.items()) if job == info.name
             )
             when = info.next_run.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if info.next_run else "—"
             table.add_row(info.name, info.schedule, when, tally or "—", info.description)
         console.print(table)
-        subs = subscriptions.active(services.db)
-        if subs:
-            business = services.policy.calendars.get("business")
+        listed = digest.list_subscriptions(services.db, services.policy, now)
+        if listed:
             sub_table = Table("channel", "digest", "next period", "by")
-            for sub in subs:
-                nxt = next_occurrence(subscriptions.cadence_of(sub), now, business)
-                sub_table.add_row(
-                    f"#{sub.channel}", subscriptions.describe(sub), nxt.key if nxt else "—", sub.created_by
-                )
+            for item in listed:
+                sub, nxt = item.subscription, item.next
+                sub_table.add_row(f"#{sub.channel}", describe(sub), nxt.key if nxt else "—", sub.created_by)
             console.print(sub_table)
         leader = current_leader(services.db, now)
         console.print(f"scheduler leader: {leader or 'none running'}", markup=False, highlight=False)
@@ -98,11 +96,11 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be posted; post nothing."),
     ) -> None:
         """Run one job now. Posts through the ledger (never twice); without a Slack token it only prints."""
-        from bot.schedule.jobs import job_specs, run_job
+        from bot.jobs import job_names, run_job
 
         services = load_services()
-        if name not in job_specs():
-            fail(f"unknown job {name!r}; jobs are {', '.join(job_specs())}")
+        if name not in job_names():
+            fail(f"unknown job {name!r}; jobs are {', '.join(job_names())}")
         when = _parse_at(at, services)
         report = run_job(services, name, when, dry_run=dry_run)
         printing = dry_run or services.settings.slack_bot_token is None
@@ -134,20 +132,19 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         ),
     ) -> None:
         """Every breached and at-risk ticket, ranked as in the digest."""
-        from bot.digest import full_breach_list
+        from bot.digest import service as digest
         from bot.views.digest import item_line
 
         services = load_services()
         tiers = _tiers(services, tier)
         now = services.clock()
         count = 0
-        with services.db.session() as session:
-            for item in full_breach_list(
-                session, services.policy, now, tiers, services.settings.at_risk_share
-            ):
-                count += 1
-                line = render_message({"text": item_line(item, services.policy)})
-                # Emoji codes read poorly in a terminal: the state is spelled out instead.
-                line = line.replace(":red_circle:", "BREACHED").replace(":large_orange_circle:", "at risk ")
-                console.print(f"{count:>5}. {line}", markup=False, highlight=False)
+        for item in digest.breach_list(
+            services.db, services.policy, now, tiers, services.settings.at_risk_share
+        ):
+            count += 1
+            line = render_message({"text": item_line(item, services.policy)})
+            # Emoji codes read poorly in a terminal: the state is spelled out instead.
+            line = line.replace(":red_circle:", "BREACHED").replace(":large_orange_circle:", "at risk ")
+            console.print(f"{count:>5}. {line}", markup=False, highlight=False)
         console.print(f"{count} breached or at-risk ticket(s) as of {now.isoformat(timespec='minutes')}")

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from bot.decisions.record import format_short_id
-from storage.models.decisions import Decision, DecisionAccount, DecisionTier
+from storage.models.decisions import Decision, DecisionAccount, DecisionStatus, DecisionTier
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,10 @@ def _statement(limit: int) -> Any:
     by_account = (
         select(*columns)
         .join(DecisionAccount, DecisionAccount.decision_id == Decision.id)
-        .where(DecisionAccount.account_id == bindparam("account_id"), Decision.status != "superseded")
+        .where(
+            DecisionAccount.account_id == bindparam("account_id"),
+            Decision.status != DecisionStatus.SUPERSEDED,
+        )
         .order_by(DecisionAccount.decision_id.desc())
         .limit(limit)
         .subquery()
@@ -42,7 +45,7 @@ def _statement(limit: int) -> Any:
     by_tier = (
         select(*columns)
         .join(DecisionTier, DecisionTier.decision_id == Decision.id)
-        .where(DecisionTier.tier == bindparam("tier"), Decision.status != "superseded")
+        .where(DecisionTier.tier == bindparam("tier"), Decision.status != DecisionStatus.SUPERSEDED)
         .order_by(DecisionTier.decision_id.desc())
         .limit(limit)
         .subquery()

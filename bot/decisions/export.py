@@ -8,6 +8,7 @@ from typing import Any
 from bot.decisions.record import METRIC_LABELS, DecisionInput, format_short_id
 from bot.decisions.snapshot import EventView, RecordSnapshot
 from bot.policy.model import Policy
+from storage.models.decisions import EventKind
 
 # The framework's template, in its order; tests hold the Markdown to it.
 SECTIONS = (
@@ -47,18 +48,18 @@ def _cell(value: str) -> str:
 def event_summary(event: EventView) -> str:
     """One line saying what a history entry changed (plain text; callers escape for mrkdwn)."""
     d = event.detail
-    if event.kind == "created":
+    if event.kind == EventKind.CREATED:
         return "created" + (f", superseding {d['supersedes']}" if d.get("supersedes") else "")
-    if event.kind == "reviewed":
+    if event.kind == EventKind.REVIEWED:
         text = f"reviewed: {d.get('outcome', '?')}"
         if d.get("next_review"):
             text += f", next review {d['next_review']}"
         return text + (f" ({d['note']})" if d.get("note") else "")
-    if event.kind == "reversed":
+    if event.kind == EventKind.REVERSED:
         return f"reversed: {d.get('reason', '')}".rstrip(": ")
-    if event.kind == "superseded":
+    if event.kind == EventKind.SUPERSEDED:
         return f"superseded by {d.get('by', '?')}"
-    if event.kind == "edited":
+    if event.kind == EventKind.EDITED:
         return "edited: " + ", ".join(sorted(d.get("changed", {}))).replace("_", " ")
     return event.kind
 

@@ -4,12 +4,12 @@ edited. Each change is checked against who is asking and the record's state, the
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.config import Settings
 from bot.decisions.record import OUTCOMES, DecisionInput, format_short_id
 from bot.decisions.store import (
     InvalidDecision,
@@ -22,7 +22,7 @@ from bot.decisions.store import (
     require_change,
 )
 from bot.decisions.validation import validate
-from storage.models.decisions import ACTIVE_STATUSES, Decision
+from storage.models.decisions import ACTIVE_STATUSES, Decision, DecisionStatus, EventKind, Outcome
 
 DEFAULT_REVIEW_INTERVAL_DAYS = 30
 
@@ -36,20 +36,22 @@ class TransitionRefused(ValueError):
 
 
 class DecisionNotFound(LookupError):
-    pass
+    def __init__(self, decision_id: int) -> None:
+        super().__init__(f"There is no decision {format_short_id(decision_id)}.")
+        self.decision_id = decision_id
 
 
 def load(session: Session, decision_id: int) -> Decision:
     decision = session.get(Decision, decision_id)
     if decision is None:
-        raise DecisionNotFound(f"There is no decision {format_short_id(decision_id)}.")
+        raise DecisionNotFound(decision_id)
     return decision
 
 
 def describe_state(decision: Decision) -> str:
-    if decision.status == "superseded" and decision.superseded_by_id:
+    if decision.status == DecisionStatus.SUPERSEDED and decision.superseded_by_id:
         return f"superseded by {format_short_id(decision.superseded_by_id)}"
-    if decision.status == "reviewed" and decision.last_outcome == "stop":
+    if decision.status == DecisionStatus.REVIEWED and decision.last_outcome == Outcome.STOP:
         return "stopped at its last review"
     return decision.status
 
@@ -64,7 +66,7 @@ def default_next_review(decision: Decision, today: date) -> date | None:
 
 def review(
     session: Session,
-    settings: Settings,
+    admins: Collection[str],
     decision_id: int,
     *,
     actor: str,
@@ -75,14 +77,14 @@ def review(
     next_review: date | None = None,
 ) -> Decision:
     decision = load(session, decision_id)
-    require_change(settings, decision, actor)
+    require_change(admins, decision, actor)
     sid = format_short_id(decision.id)
     if not is_in_force(decision):
         raise TransitionRefused(f"{sid} is {describe_state(decision)}; only a decision in force is reviewed.")
     if outcome not in OUTCOMES:
         raise TransitionRefused("Pick an outcome: continue, adapt or stop.", "outcome")
     detail: dict[str, Any] = {"outcome": outcome, "note": note}
-    if outcome != "stop":
+    if outcome != Outcome.STOP:
         upcoming = next_review or default_next_review(decision, today)
         if upcoming is None:
             raise TransitionRefused(
@@ -100,31 +102,37 @@ def review(
             )
         detail["next_review"] = upcoming.isoformat()
         decision.review_date = upcoming
-    decision.status = "reviewed"
+    decision.status = DecisionStatus.REVIEWED
     decision.last_outcome = outcome
     decision.last_reviewed_at = now
-    add_event(session, decision, "reviewed", actor, now, **detail)
+    add_event(session, decision, EventKind.REVIEWED, actor, now, **detail)
     return decision
 
 
 def reverse(
-    session: Session, settings: Settings, decision_id: int, *, actor: str, reason: str, now: datetime
+    session: Session, admins: Collection[str], decision_id: int, *, actor: str, reason: str, now: datetime
 ) -> Decision:
     decision = load(session, decision_id)
-    require_change(settings, decision, actor)
-    sid = format_short_id(decision.id)
-    if decision.status not in ACTIVE_STATUSES:
-        raise TransitionRefused(f"{sid} is already {describe_state(decision)}; it cannot be reversed.")
+    check_reversible(admins, decision, actor)
     if not reason.strip():
         raise TransitionRefused("Say what signal led to the reversal.", "reason")
-    decision.status = "reversed"
-    add_event(session, decision, "reversed", actor, now, reason=reason)
+    decision.status = DecisionStatus.REVERSED
+    add_event(session, decision, EventKind.REVERSED, actor, now, reason=reason)
     return decision
 
 
-def check_supersedable(settings: Settings, decision: Decision, actor: str) -> None:
+def check_reversible(admins: Collection[str], decision: Decision, actor: str) -> None:
+    """Refuse before the reason is asked for what `reverse` would refuse once it is given."""
+    require_change(admins, decision, actor)
+    if decision.status not in ACTIVE_STATUSES:
+        raise TransitionRefused(
+            f"{format_short_id(decision.id)} is already {describe_state(decision)}; it cannot be reversed."
+        )
+
+
+def check_supersedable(admins: Collection[str], decision: Decision, actor: str) -> None:
     """Refuse early (before a three-step modal is filled in) what `supersede` would refuse at the end."""
-    require_change(settings, decision, actor)
+    require_change(admins, decision, actor)
     if decision.status not in ACTIVE_STATUSES:
         raise TransitionRefused(
             f"{format_short_id(decision.id)} is {describe_state(decision)}; only a decision in force "
@@ -134,7 +142,7 @@ def check_supersedable(settings: Settings, decision: Decision, actor: str) -> No
 
 def supersede(
     session: Session,
-    settings: Settings,
+    admins: Collection[str],
     old_id: int,
     data: DecisionInput,
     *,
@@ -145,19 +153,19 @@ def supersede(
 ) -> tuple[Decision, Decision]:
     """The new record, linked to the old one, which is marked superseded. Returns (new, old)."""
     old = load(session, old_id)
-    check_supersedable(settings, old, actor)
+    check_supersedable(admins, old, actor)
     new = create_decision(
         session, data, actor=actor, now=now, today=today, source_channel=source_channel, supersedes_id=old.id
     )
-    old.status = "superseded"
+    old.status = DecisionStatus.SUPERSEDED
     old.superseded_by_id = new.id
-    add_event(session, old, "superseded", actor, now, by=format_short_id(new.id))
+    add_event(session, old, EventKind.SUPERSEDED, actor, now, by=format_short_id(new.id))
     return new, old
 
 
 def edit(
     session: Session,
-    settings: Settings,
+    admins: Collection[str],
     decision_id: int,
     data: DecisionInput,
     *,
@@ -167,7 +175,7 @@ def edit(
 ) -> tuple[Decision, list[str]]:
     """Apply changed fields; the history keeps each field's old and new value. Returns the changed names."""
     decision = load(session, decision_id)
-    require_change(settings, decision, actor)
+    require_change(admins, decision, actor)
     if decision.status not in ACTIVE_STATUSES:
         raise TransitionRefused(
             f"{format_short_id(decision.id)} is {describe_state(decision)}; its record is closed to edits."
@@ -184,7 +192,7 @@ def edit(
     after = _comparable(input_of(session, decision))
     changed = {k: {"from": before[k], "to": after[k]} for k in after if before.get(k) != after[k]}
     if changed:
-        add_event(session, decision, "edited", actor, now, changed=changed)
+        add_event(session, decision, EventKind.EDITED, actor, now, changed=changed)
     return decision, sorted(changed)
 
 

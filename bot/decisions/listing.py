@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, select, union
@@ -16,7 +17,14 @@ from bot.decisions.record import format_short_id
 from bot.decisions.store import in_force
 from storage.models.decisions import Decision, DecisionAccount, DecisionTier
 
-LIST_FILTERS = ("open", "due", "all")
+
+class ListFilter(StrEnum):
+    OPEN = "open"  # in force
+    DUE = "due"  # in force and at or past its review date
+    ALL = "all"
+
+
+LIST_FILTERS = tuple(ListFilter)
 # Past this many matches a list says "500+": an exact count would read every matching row each time,
 # and a list shows 20 anyway.
 COUNT_CAP = 500
@@ -24,7 +32,7 @@ COUNT_CAP = 500
 
 @dataclass(frozen=True)
 class ListQuery:
-    status: str = "open"  # open | due | all
+    status: ListFilter = ListFilter.OPEN
     tier: str | None = None
     account_id: int | None = None
     account_tier: str | None = None  # an account's tier also counts as touching it
@@ -64,12 +72,12 @@ Branch = Callable[[Select[Any]], Select[Any]]
 
 def _status(query: ListQuery, today: date, *, indexed: bool) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if query.status in ("open", "due"):
+    if query.status in (ListFilter.OPEN, ListFilter.DUE):
         # Without table statistics SQLite prefers walking the in-force index and probing every row even
         # when a join would start from a few rows; coalesce of a NOT NULL column means the same and
         # takes the index out of the running where it must not be used.
         conditions.append(in_force() if indexed else func.coalesce(Decision.in_force, False).is_(True))
-    if query.status == "due":
+    if query.status == ListFilter.DUE:
         conditions.append(Decision.review_date <= today)
     return conditions
 
@@ -107,7 +115,7 @@ def list_decisions(session: Session, query: ListQuery, today: date) -> tuple[lis
     up to COUNT_CAP + 1 (more than COUNT_CAP reads as "COUNT_CAP+")."""
     branches = _branches(query, today)
     connection = session.connection()
-    newest_first = query.status == "all"
+    newest_first = query.status == ListFilter.ALL
     order = (Decision.id.desc(),) if newest_first else (Decision.review_date.asc(), Decision.id.asc())
     if len(branches) == 1:
         # Leading with in_force lets the in-force list walk ix_decisions_in_force_review_date unsorted.

@@ -13,9 +13,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.models.decisions import COMPARISONS, METRICS, OUTCOMES, STATUSES
+from storage.models.decisions import (
+    ACTIVE_STATUSES,
+    COMPARISONS,
+    METRICS,
+    OUTCOMES,
+    STATUSES,
+    DecisionStatus,
+    Outcome,
+)
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "COMPARISONS",
     "DEFAULT_OPTIONS",
     "METRICS",
@@ -26,8 +35,10 @@ __all__ = [
     "STATUSES",
     "SUCCESS_METRICS",
     "DecisionInput",
+    "DecisionStatus",
     "MetricInput",
     "OptionInput",
+    "Outcome",
     "TriggerInput",
     "format_short_id",
     "local_today",
@@ -60,7 +71,7 @@ METRIC_UNITS = {
 }
 # The three success metrics every record baselines (the framework's own).
 SUCCESS_METRICS = ("resolution_time", "support_cost_per_account", "health_score")
-OUTCOME_LABELS = {"continue": "Continue", "adapt": "Adapt", "stop": "Stop"}
+OUTCOME_LABELS: dict[str, str] = {Outcome.CONTINUE: "Continue", Outcome.ADAPT: "Adapt", Outcome.STOP: "Stop"}
 
 _SHORT_ID = re.compile(r"^\s*(?:d\s*-?\s*|#)?(\d{1,9})\s*$", re.IGNORECASE)
 

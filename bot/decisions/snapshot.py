@@ -14,7 +14,7 @@ from bot.decisions.listing import RecordLine
 from bot.decisions.record import METRIC_LABELS, METRIC_UNITS, DecisionInput, format_short_id
 from bot.decisions.store import history, input_of
 from storage.models import Account
-from storage.models.decisions import Decision, ReviewTrigger, decision_in_force
+from storage.models.decisions import ACTIVE_STATUSES, Decision, ReviewTrigger, decision_in_force
 
 __all__ = ["EventView", "RecordLine", "RecordSnapshot", "TriggerView", "load_snapshot", "snapshot_of"]
 
@@ -79,6 +79,11 @@ class RecordSnapshot:
     @property
     def in_force(self) -> bool:
         return decision_in_force(self.status, self.last_outcome)
+
+    @property
+    def is_active(self) -> bool:
+        """Open or reviewed: it can still be reviewed, reversed, superseded or edited."""
+        return self.status in ACTIVE_STATUSES
 
     def is_due(self, today: date) -> bool:
         return self.in_force and self.data.review_date is not None and self.data.review_date <= today

@@ -1,4 +1,6 @@
-"""What a scheduled SLA digest contains (plain data; the Slack views render it)."""
+"""The SLA digest capability: what a digest contains (plain data; the Slack views render it), the
+channels subscribed to it (`subscriptions`, `periods`), and acknowledged or snoozed breaches (`acks`).
+Its front door is `bot.digest.service`."""
 
 from bot.digest.build import build_digest, full_breach_list
 from bot.digest.model import Digest, DigestItem, DigestSnapshot, TierMovement

@@ -1,4 +1,5 @@
-"""What a review reminder or a review-trigger alert contains (plain data; the scheduler posts it)."""
+"""Decision reviews: which reminders are due, review triggers, snoozes (plain data; `bot.jobs.reviews`
+posts them). Its front door is `bot.reviews.service`."""
 
 from bot.reviews.reminders import ReviewDue, due_reviews, reminder_period
 from bot.reviews.triggers import TriggerFiring, describe_trigger, evaluate_triggers

@@ -56,7 +56,8 @@ class Claimed:
 
 
 def backoff(attempts: int) -> timedelta:
-    return min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_MAX)
+    delay: timedelta = BACKOFF_BASE * (2 ** max(0, attempts - 1))
+    return min(delay, BACKOFF_MAX)
 
 
 def status_of(db: Database, key: DeliveryKey) -> str | None:
@@ -193,7 +194,7 @@ def _finish(db: Database, row_id: int, holder: str, values: dict[str, Any]) -> b
             .values(claimed_until=None, **values)
             .execution_options(synchronize_session=False)
         )
-        done = result.rowcount == 1  # type: ignore[attr-defined]
+        done: bool = result.rowcount == 1  # type: ignore[attr-defined]
     if not done:
         log.error("delivery %s was taken over by another process before it was recorded", row_id)
     return done

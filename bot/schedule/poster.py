@@ -17,10 +17,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bot.config import Settings
 from bot.schedule import ledger
 from bot.schedule.ledger import Claimed, DeliveryKey
-from bot.services import Services
 from bot.slack_api import DELIVERY_TIMEOUT, web_client
+from storage.db import Database
 from storage.models.schedule import GIVEN_UP, PENDING, SENT, SKIPPED
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,8 @@ FATAL = CHANNEL_GONE | frozenset(
 Payload = dict[str, Any]
 
 
-def delivery_client(services: Services) -> WebClient:
-    return web_client(services.settings, timeout=DELIVERY_TIMEOUT)
+def delivery_client(settings: Settings) -> WebClient:
+    return web_client(settings, timeout=DELIVERY_TIMEOUT)
 
 
 def payload(message: dict[str, Any], *, channel: str | None = None, user: str | None = None) -> Payload:
@@ -169,17 +170,18 @@ class Poster(Protocol):
 class LedgerPoster:
     """Posts each (job, target, period) once, whatever the number of runs or processes."""
 
-    services: Services
+    db: Database
+    clock: Callable[[], datetime]
     sender: SlackSender
     holder: str
     dry_run: bool = False
     max_attempts: int = ledger.MAX_ATTEMPTS
 
     def _now(self) -> datetime:
-        return self.services.clock()
+        return self.clock()
 
     def deliver(self, key: DeliveryKey, render: Callable[[], Payload]) -> Outcome:
-        db = self.services.db
+        db = self.db
         existing = ledger.status_of(db, key)
         if existing is not None:
             return Outcome(key, "exists")
@@ -190,18 +192,18 @@ class LedgerPoster:
         return self.post(claimed)
 
     def skip(self, key: DeliveryKey, reason: str) -> Outcome:
-        recorded = ledger.record_skipped(self.services.db, key, reason, self._now())
+        recorded = ledger.record_skipped(self.db, key, reason, self._now())
         return Outcome(key, SKIPPED if recorded else "exists", error=reason)
 
     def retry_due(self, job: str) -> list[Outcome]:
-        return [self.post(c) for c in ledger.claim_due(self.services.db, job, self._now(), self.holder)]
+        return [self.post(c) for c in ledger.claim_due(self.db, job, self._now(), self.holder)]
 
     def claim(self, session: Session, key: DeliveryKey, data: Payload) -> Claimed | None:
         """Claim within the caller's transaction; post with `post` once it has committed."""
         return ledger.claim_in(session, key, data, self._now(), self.holder)
 
     def post(self, claimed: Claimed) -> Outcome:
-        db, key, data = self.services.db, claimed.key, claimed.payload
+        db, key, data = self.db, claimed.key, claimed.payload
         if claimed.recovered:
             ts = self.sender.find_posted(key, data, claimed.created_at)
             if ts is not None:

@@ -4,8 +4,9 @@ Each process has its own APScheduler with the default in-memory job store (job s
 between schedulers). Every process renews or watches the lease each tick; only the leader runs jobs.
 Exactly-once posting does not depend on any of this: it is the delivery ledger's job.
 
-In-process use (`tierbot serve --with-scheduler`): `handle = start_background_scheduler(services)`,
-then `handle.shutdown()` at exit. Own process: `tierbot scheduler` or `python -m bot.schedule.runner`.
+The jobs are handed in (`specs`); this module never imports them. `bot.main.start_scheduler(services)`
+starts it with every job of `bot.jobs` (`tierbot serve --with-scheduler`), and `handle.shutdown()`
+stops it at exit. Own process: `tierbot scheduler` (`bot.main.run_scheduler`).
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import Any, Generic
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.schedule.jobs import JobSpec, job_specs, make_poster, run_job
+from bot.schedule.context import D, JobDeps, JobSpec, by_name, make_poster, run_job
 from bot.schedule.leader import Lease
-from bot.schedule.periods import zone
-from bot.services import Services
 
 log = logging.getLogger(__name__)
 # APScheduler logs every run of every job at INFO: with a one-minute tick that buries what matters
@@ -49,19 +50,20 @@ def lease_ttl(tick_seconds: int) -> timedelta:
     return timedelta(seconds=max(3, 3 * tick_seconds))
 
 
-def _trigger(spec: JobSpec, services: Services, tick: int) -> tuple[BaseTrigger, str]:
+def _trigger(spec: JobSpec[Any], services: JobDeps, tick: int) -> tuple[BaseTrigger, str]:
     if spec.daily_at is not None:
         hour, minute = (int(p) for p in spec.daily_at.split(":"))
-        tz = zone(services.settings.default_timezone)
+        tz = ZoneInfo(services.settings.default_timezone)  # validated by Settings
         return CronTrigger(hour=hour, minute=minute, timezone=tz), f"daily at {spec.daily_at} ({tz.key})"
     return IntervalTrigger(seconds=tick), f"every {tick} s"
 
 
-class SchedulerHandle:
+class SchedulerHandle(Generic[D]):
     """A running (or ready) schedule for one process; `shutdown()` stops it and gives up leadership."""
 
-    def __init__(self, services: Services, tick_seconds: int | None = None) -> None:
+    def __init__(self, services: D, specs: Iterable[JobSpec[D]], tick_seconds: int | None = None) -> None:
         self.services = services
+        self.specs = by_name(specs)
         self.tick = tick_seconds or services.settings.scheduler_tick_seconds
         self.lease = Lease(services.db, lease_ttl(self.tick))
         self.poster = make_poster(services, holder=self.lease.holder)
@@ -72,7 +74,7 @@ class SchedulerHandle:
         self._lock = threading.Lock()
         self._stopped = False
         self.scheduler.add_job(self.renew, IntervalTrigger(seconds=self.tick), id=LEASE_JOB, name=LEASE_JOB)
-        for spec in job_specs().values():
+        for spec in self.specs.values():
             trigger, _ = _trigger(spec, services, self.tick)
             self.scheduler.add_job(self.run, trigger, args=[spec.name], id=spec.name, name=spec.name)
 
@@ -90,12 +92,12 @@ class SchedulerHandle:
         """One scheduled run of a job, on the leader only; failures are logged, never raised."""
         if not self.lease.is_leader or self._stopped:
             return
-        if self.poster.dry_run and job_specs()[name].posts:
+        if self.poster.dry_run and self.specs[name].posts:
             # Console mode (no SLACK_BOT_TOKEN): nothing to post to, and a dry run records nothing,
             # so it would render the same messages every tick. `tierbot jobs run` shows them instead.
             return
         try:
-            report = run_job(self.services, name, poster=self.poster)
+            report = run_job(self.services, name, specs=self.specs.values(), poster=self.poster)
         except Exception:
             log.exception("job %s failed; the next tick tries again", name)
             return
@@ -110,7 +112,7 @@ class SchedulerHandle:
                 report.count("skipped"),
             )
 
-    def start(self) -> SchedulerHandle:
+    def start(self) -> SchedulerHandle[D]:
         self.renew()  # lead (or stand by) at once rather than after the first tick
         if self.poster.dry_run:
             log.warning("no SLACK_BOT_TOKEN: the scheduler runs only jobs that post nothing")
@@ -135,15 +137,17 @@ class SchedulerHandle:
         log.info("scheduler %s stopped", self.lease.holder)
 
 
-def start_background_scheduler(services: Services, tick_seconds: int | None = None) -> SchedulerHandle:
-    """Start the schedule in threads of this process; returns a handle with `.shutdown()`."""
-    return SchedulerHandle(services, tick_seconds).start()
+def start_background_scheduler(
+    services: D, specs: Iterable[JobSpec[D]], tick_seconds: int | None = None
+) -> SchedulerHandle[D]:
+    """Start the schedule of `specs` in threads of this process; returns a handle with `.shutdown()`."""
+    return SchedulerHandle(services, specs, tick_seconds).start()
 
 
-def describe_jobs(services: Services, now: datetime) -> list[JobInfo]:
+def describe_jobs(services: JobDeps, specs: Iterable[JobSpec[Any]], now: datetime) -> list[JobInfo]:
     tick = services.settings.scheduler_tick_seconds
     out = []
-    for spec in job_specs().values():
+    for spec in specs:
         trigger, text = _trigger(spec, services, tick)
         next_run: Any = trigger.get_next_fire_time(None, now)
         if isinstance(trigger, IntervalTrigger):
@@ -152,7 +156,7 @@ def describe_jobs(services: Services, now: datetime) -> list[JobInfo]:
     return out
 
 
-def run_blocking(services: Services, tick_seconds: int | None = None) -> None:
+def run_blocking(services: D, specs: Iterable[JobSpec[D]], tick_seconds: int | None = None) -> None:
     """`tierbot scheduler`: run until SIGTERM or SIGINT, then stop cleanly and hand over leadership."""
     stop = threading.Event()
 
@@ -161,7 +165,7 @@ def run_blocking(services: Services, tick_seconds: int | None = None) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, _signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    handle = start_background_scheduler(services, tick_seconds)
+    handle = start_background_scheduler(services, specs, tick_seconds)
     try:
         while not stop.wait(1.0):
             pass
@@ -169,22 +173,3 @@ def run_blocking(services: Services, tick_seconds: int | None = None) -> None:
         handle.shutdown(wait=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def main() -> None:
-    """`python -m bot.schedule.runner`: settings from the environment, like `tierbot scheduler`."""
-    from bot.config import get_settings
-    from bot.logs import configure_logging
-
-    settings = get_settings()
-    secrets = tuple(
-        s.get_secret_value()
-        for s in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
-        if s is not None
-    )
-    configure_logging(settings.log_level, secrets)
-    run_blocking(Services.from_settings(settings))
-
-
-if __name__ == "__main__":
-    main()

@@ -68,9 +68,9 @@ def serve(
             if with_scheduler:
                 # In each worker, after the fork: no scheduler thread ever crosses a fork, and the
                 # lease in the database lets exactly one of the workers' schedulers post.
-                from bot.schedule.runner import start_background_scheduler
+                from bot.main import start_scheduler
 
-                handle = start_background_scheduler(services)
+                handle = start_scheduler(services)
                 atexit.register(handle.shutdown)
             return create_wsgi(services)
 

@@ -38,7 +38,7 @@ def read_metadata(view: dict[str, Any]) -> tuple[int | None, str | None, str | N
 
 def view_modal(record: RecordSnapshot, policy: Policy, today: date, *, can_change: bool) -> View:
     blocks = show_blocks(record, policy, today, limit=FULL)
-    if can_change and record.status in ("open", "reviewed"):
+    if can_change and record.is_active:
         blocks.append(actions([button("Edit this record", ids.EDIT, str(record.id))]))
     blocks.append(
         context(f"`tierbot decisions export {record.short_id}` writes it as a Markdown decision record.")

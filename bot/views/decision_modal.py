@@ -1,5 +1,5 @@
-"""The three-step decision modal (Frame, Compare, Commit): views prefilled from a draft, the reading of
-their submitted state back into a draft, and where each refusal is shown (field -> block id)."""
+"""The three-step decision modal (Frame, Compare, Commit): views prefilled from a draft. Reading their
+submitted state back, and placing refusals on their blocks, is `bot.views.decision_state`."""
 
 from __future__ import annotations
 

@@ -7,14 +7,16 @@ full record (`/decision show D-42`, the View button, `tierbot decisions export`)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from bot.decisions.export import event_summary, tier_name
 from bot.decisions.listing import RecordLine, count_text
-from bot.decisions.record import METRIC_LABELS, OUTCOME_LABELS, format_short_id
+from bot.decisions.record import METRIC_LABELS, OUTCOME_LABELS, DecisionStatus, format_short_id
+from bot.decisions.results import Listing, RefusalKind, Refused, ScopeUnknown
 from bot.decisions.snapshot import EventView, RecordSnapshot
 from bot.policy.model import Policy
-from bot.text import escape_mrkdwn, truncate
+from bot.text import truncate
 from bot.views import decision_ids as ids
 from bot.views.blocks import (
     SECTION_TEXT_MAX,
@@ -29,7 +31,7 @@ from bot.views.blocks import (
     header,
     section,
 )
-from bot.views.format import mention
+from bot.views.format import escape_mrkdwn, mention
 
 SHORT = 600  # per field in the channel record
 LONG = 1400  # per field in /decision show (many fields share one message)
@@ -47,9 +49,9 @@ def cut(text: str, limit: int) -> str:
 
 
 def status_text(status: str, last_outcome: str | None, superseded_by: int | None = None) -> str:
-    if status == "superseded" and superseded_by:
+    if status == DecisionStatus.SUPERSEDED and superseded_by:
         return f"superseded by {format_short_id(superseded_by)}"
-    if status == "reviewed" and last_outcome:
+    if status == DecisionStatus.REVIEWED and last_outcome:
         return f"reviewed · {OUTCOME_LABELS.get(last_outcome, last_outcome).lower()}"
     return status
 
@@ -109,7 +111,7 @@ def trigger_lines(record: RecordSnapshot, policy: Policy) -> list[str]:
 def record_actions(record: RecordSnapshot) -> Block:
     rid = str(record.id)
     elements: list[Block] = [button("View", ids.VIEW, rid)]
-    if record.status in ("open", "reviewed"):
+    if record.is_active:
         if record.in_force:
             elements.append(button("Start review", ids.START_REVIEW, rid, style="primary"))
             elements.append(
@@ -258,7 +260,9 @@ def line_block(line: RecordLine, today: date) -> Block:
 LIST_TITLES = {"open": "Decisions in force", "due": "Decisions due for review", "all": "All decisions"}
 
 
-def list_message(lines: list[RecordLine], total: int, status: str, scope: str | None, today: date) -> Message:
+def list_message(
+    lines: Sequence[RecordLine], total: int, status: str, scope: str | None, today: date
+) -> Message:
     title = LIST_TITLES.get(status, "Decisions")
     about = f" touching {escape_mrkdwn(scope)}" if scope else ""
     shown = f" (newest {len(lines)} shown)" if status == "all" and total > len(lines) else ""
@@ -289,3 +293,36 @@ def help_message() -> Message:
 def notice_message(text: str) -> Message:
     """A one-line answer; `text` must already be escaped where needed."""
     return {"text": fallback(text), "blocks": [section(text)]}
+
+
+def listing_message(result: Listing | ScopeUnknown, today: date) -> Message:
+    """`/decision list …`: the list, or why its tier-or-account part matched nothing."""
+    if isinstance(result, Listing):
+        return list_message(result.lines, result.total, result.status, result.scope, today)
+    query = escape_mrkdwn(truncate(result.query, 100))
+    if result.candidates:
+        names = ", ".join(escape_mrkdwn(name) for name in result.candidates)
+        return notice_message(f"`{query}` could be {names}. Be more specific.")
+    return notice_message(f"No tier or account matches `{query}`.")
+
+
+def refusal_text(refusal: Refused) -> str:
+    """A refusal as one sentence (mrkdwn for messages; modal field errors show it as plain text)."""
+    short = format_short_id(refusal.decision_id) if refusal.decision_id is not None else "this decision"
+    if refusal.kind is RefusalKind.NOT_ALLOWED:
+        return (
+            f"Only the owner ({mention(refusal.owner or '')}) or a tierbot admin can change {short}. "
+            "Nothing was changed."
+        )
+    if refusal.kind is RefusalKind.NOT_FOUND:
+        return f"There is no decision {short}."
+    if refusal.kind is RefusalKind.EXPIRED:
+        return EXPIRED
+    if refusal.kind is RefusalKind.INVALID:
+        return " ".join(refusal.errors.values())
+    return escape_mrkdwn(refusal.message)
+
+
+EXPIRED = (
+    "This draft is no longer available (it expired or was already recorded). Start again with `/decision`."
+)

@@ -1,4 +1,5 @@
-"""Reading a submitted decision-modal step back into the draft, and placing refusals on its blocks.
+"""Reading submitted decision modals (the three steps back into the draft; Review and Reverse into
+their few values), and placing refusals on a step's blocks.
 
 Slack's payload shape: view.state.values[block_id][action_id] -> {"type", "value" | "selected_option" |
 "selected_options" | "selected_user" | "selected_date"}. Blocks of other steps are absent, so a step only
@@ -7,6 +8,7 @@ changes its own fields and the draft keeps the rest.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -171,7 +173,30 @@ def apply_state(step: str, values: Values, data: DecisionInput) -> DecisionInput
     return data.merged(changes) if changes else data
 
 
+@dataclass(frozen=True)
+class ReviewAnswers:
+    outcome: str
+    note: str
+    next_review: date | None
+
+
+def review_state(values: Values) -> ReviewAnswers:
+    """What the Review modal holds: the outcome chosen, what the review found, the next review."""
+    _present, next_review = _date(values, ids.NEXT_REVIEW)
+    return ReviewAnswers(
+        outcome=_selected(values, ids.OUTCOME) or "",
+        note=_text(values, ids.NOTE) or "",
+        next_review=next_review,
+    )
+
+
+def reverse_state(values: Values) -> str:
+    """The reason typed in the Reverse modal."""
+    return _text(values, ids.REASON) or ""
+
+
 # -- refusals -> blocks ---------------------------------------------------------------------------------
+GENERAL = "_"  # the error key of a refusal that names no field: shown on the step's first field
 _FIELD_BLOCKS = {
     "title": ids.TITLE,
     "owner": ids.OWNER,

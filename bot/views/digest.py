@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.digest.acks import AckState
 from bot.digest.model import Digest, DigestItem, TierMovement
 from bot.policy.model import SEVERITY_LABELS, Policy
-from bot.schedule.acks import AckState
-from bot.sla.briefs import format_minutes
-from bot.text import escape_mrkdwn, truncate
+from bot.text import truncate
 from bot.views import digest_ids
 from bot.views.blocks import (
     MESSAGE_BLOCKS_MAX,
@@ -32,7 +31,8 @@ from bot.views.blocks import (
     header,
     section,
 )
-from bot.views.format import local_time
+from bot.views.format import duration as format_minutes
+from bot.views.format import escape_mrkdwn, local_time, user_mention
 
 SNOOZE_LABELS = {"1h": "Snooze 1 hour", "4h": "Snooze 4 hours", "tomorrow": "Snooze until tomorrow"}
 _RESERVED = 2  # blocks kept free for the closing context lines
@@ -107,12 +107,12 @@ def ack_status_block(ticket_id: str, state: AckState, now: datetime, tz: Any = N
     """The context that replaces a breach's buttons once it is acknowledged (or while snoozed)."""
     block_id = f"{digest_ids.BREACH_BLOCK}:{ticket_id}"
     if state.acked_by:
-        text = f":white_check_mark: Acknowledged by <@{escape_mrkdwn(state.acked_by)}>"
+        text = f":white_check_mark: Acknowledged by {user_mention(state.acked_by)}"
         if state.acked_at:
             text += f" · {_stamp(state.acked_at, tz)}"
         return context(text) | {"block_id": block_id}
     if state.snoozed_until and state.snoozed_until > now:
-        who = f" by <@{escape_mrkdwn(state.snoozed_by)}>" if state.snoozed_by else ""
+        who = f" by {user_mention(state.snoozed_by)}" if state.snoozed_by else ""
         return context(f":zzz: Snoozed{who} until {_stamp(state.snoozed_until, tz)}") | {"block_id": block_id}
     return None
 

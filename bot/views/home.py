@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.decisions.listing import RecordLine, count_text
+from bot.decisions.listing import count_text
+from bot.decisions.results import HomeLists
 from bot.views import decision_ids as ids
 from bot.views.blocks import Block, actions, button, context, divider, header, section
 from bot.views.decision_record import line_block
@@ -15,9 +16,9 @@ DUE_SHOWN = 15
 OPEN_SHOWN = 25
 
 
-def home_view(
-    due: list[RecordLine], due_total: int, open_: list[RecordLine], open_total: int, today: date
-) -> View:
+def home_view(lists: HomeLists, today: date) -> View:
+    """The tab for `service.home(db, today, due_limit=DUE_SHOWN, open_limit=OPEN_SHOWN)`."""
+    due, due_total, open_, open_total = lists.due, lists.due_total, lists.open, lists.open_total
     blocks: list[Block] = [
         header("Tiering decisions"),
         section(

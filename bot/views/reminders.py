@@ -10,10 +10,10 @@ from typing import Any
 from bot.decisions.record import OUTCOME_LABELS
 from bot.reviews.reminders import ReviewDue
 from bot.reviews.triggers import TriggerFiring, format_value
-from bot.text import escape_mrkdwn, truncate
+from bot.text import truncate
 from bot.views import decision_ids, reminder_ids
 from bot.views.blocks import Block, Message, actions, button, context, fallback, section
-from bot.views.format import local_time, mention
+from bot.views.format import escape_mrkdwn, local_time, mention, user_mention
 
 
 def _owner(owner: str | None) -> str:
@@ -93,7 +93,7 @@ def trigger_message(firing: TriggerFiring) -> Message:
 
 def snoozed_message(original: list[Block], decision_id: int, user: str, until: datetime, tz: Any) -> Message:
     """The reminder after a snooze: buttons replaced by who snoozed it until when."""
-    note = context(f":zzz: Snoozed by <@{escape_mrkdwn(user)}> until {local_time(until, tz)}")
+    note = context(f":zzz: Snoozed by {user_mention(user)} until {local_time(until, tz)}")
     target = f"{reminder_ids.ACTIONS_BLOCK}:{decision_id}"
     blocks = [note if b.get("block_id") == target else b for b in original]
     if note not in blocks:

@@ -9,6 +9,7 @@ last_evaluated_at`, so those names are part of its contract.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -28,8 +29,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime, utcnow
 
-STATUSES = ("open", "reviewed", "reversed", "superseded")
-OUTCOMES = ("continue", "adapt", "stop")
+
+class DecisionStatus(StrEnum):
+    """A record's lifecycle state. Defined here, with the schema that checks it, because storage is the
+    lowest layer that needs it (CHECK constraints, `in_force`); the domain re-exports it."""
+
+    OPEN = "open"
+    REVIEWED = "reviewed"
+    REVERSED = "reversed"
+    SUPERSEDED = "superseded"
+
+
+class Outcome(StrEnum):
+    CONTINUE = "continue"
+    ADAPT = "adapt"
+    STOP = "stop"
+
+
+STATUSES = tuple(DecisionStatus)
+OUTCOMES = tuple(Outcome)
+# The statuses a record can still be reviewed, reversed, superseded or edited in: the one definition.
+ACTIVE_STATUSES = (DecisionStatus.OPEN, DecisionStatus.REVIEWED)
 METRICS = (
     "resolution_time",
     "first_response_time",
@@ -39,15 +59,29 @@ METRICS = (
     "severity_mix_share",
 )
 COMPARISONS = (">", ">=", "<", "<=")
-EVENT_KINDS = ("created", "reviewed", "reversed", "superseded", "edited")
+
+
+class EventKind(StrEnum):
+    """What a history entry records."""
+
+    CREATED = "created"
+    REVIEWED = "reviewed"
+    REVERSED = "reversed"
+    SUPERSEDED = "superseded"
+    EDITED = "edited"
+
+
+EVENT_KINDS = tuple(EventKind)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
+# "in_force = (status IN ('open', 'reviewed') AND (last_outcome IS NULL OR last_outcome <> 'stop'))"
 IN_FORCE_SQL = (
-    "in_force = (status IN ('open', 'reviewed') AND (last_outcome IS NULL OR last_outcome <> 'stop'))"
+    f"in_force = ({_in('status', ACTIVE_STATUSES)} AND "
+    f"(last_outcome IS NULL OR last_outcome <> '{Outcome.STOP}'))"
 )
 
 
@@ -66,7 +100,7 @@ class Decision(Base):
     # Column order matters on SQLite: a row's tail spills into overflow pages, so the short columns that
     # lists and the /tier card read come first and the long free texts last.
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=DecisionStatus.OPEN.value)
     # Derived from status and last_outcome on every ORM write (see _derive_in_force): open or reviewed,
     # and not stopped at the last review. Kept as a column so it can lead an index.
     in_force: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -109,17 +143,14 @@ class Decision(Base):
     stop_conditions: Mapped[str] = mapped_column(Text, default="")
 
 
-ACTIVE_STATUSES = ("open", "reviewed")
-
-
 def decision_in_force(status: str | None, last_outcome: str | None) -> bool:
-    return status in ACTIVE_STATUSES and last_outcome != "stop"
+    return status in ACTIVE_STATUSES and last_outcome != Outcome.STOP
 
 
 @event.listens_for(Decision, "before_insert")
 @event.listens_for(Decision, "before_update")
 def _derive_in_force(_mapper: object, _conn: object, target: Decision) -> None:
-    target.in_force = decision_in_force(target.status or "open", target.last_outcome)
+    target.in_force = decision_in_force(target.status or DecisionStatus.OPEN, target.last_outcome)
 
 
 class DecisionAccount(Base):

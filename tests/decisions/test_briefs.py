@@ -29,7 +29,7 @@ def test_account_or_tier_newest_first_without_superseded(db: Database, services:
             ).id
         new, _ = supersede(
             session,
-            services.settings,
+            services.settings.admin_user_ids,
             made["old"],
             valid_input(title="new", account_ids=[acme], tiers=[]),
             actor="UOWNER",

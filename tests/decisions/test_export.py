@@ -35,7 +35,7 @@ def _record(db: Database, services: Services) -> int:
     with db.session() as session:
         review(
             session,
-            services.settings,
+            services.settings.admin_user_ids,
             decision_id,
             actor="UOWNER",
             outcome="adapt",

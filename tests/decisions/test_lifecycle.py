@@ -89,7 +89,7 @@ def test_review_continue_moves_the_review_date_and_stop_closes(db: Database, ser
     with db.session() as session:
         decision = review(
             session,
-            services.settings,
+            services.settings.admin_user_ids,
             decision_id,
             actor="UOWNER",
             outcome="continue",
@@ -105,12 +105,12 @@ def test_review_continue_moves_the_review_date_and_stop_closes(db: Database, ser
         )
     with db.session() as session:
         decision = review(
-            session, services.settings, decision_id, actor="UADMIN", outcome="stop", now=NOW, today=TODAY
+            session, services.settings.admin_user_ids, decision_id, actor="UADMIN", outcome="stop", now=NOW, today=TODAY
         )
         assert decision.last_outcome == "stop" and decision.review_date == today_plus(60)
     with pytest.raises(TransitionRefused, match="stopped at its last review"), db.session() as session:
         review(
-            session, services.settings, decision_id, actor="UOWNER", outcome="continue", now=NOW, today=TODAY
+            session, services.settings.admin_user_ids, decision_id, actor="UOWNER", outcome="continue", now=NOW, today=TODAY
         )
     assert _kinds(db, decision_id) == ["created", "reviewed", "reviewed"]
     with db.session() as session:
@@ -123,7 +123,7 @@ def test_review_refuses_a_next_date_beyond_the_horizon(db: Database, services: S
     with pytest.raises(TransitionRefused) as exc, db.session() as session:
         review(
             session,
-            services.settings,
+            services.settings.admin_user_ids,
             decision_id,
             actor="UOWNER",
             outcome="adapt",
@@ -146,7 +146,7 @@ def test_reverse_twice_is_refused_clearly(db: Database, services: Services) -> N
     with db.session() as session:
         assert (
             reverse(
-                session, services.settings, decision_id, actor="UOWNER", reason="Cost up 20%", now=NOW
+                session, services.settings.admin_user_ids, decision_id, actor="UOWNER", reason="Cost up 20%", now=NOW
             ).status
             == "reversed"
         )
@@ -154,13 +154,13 @@ def test_reverse_twice_is_refused_clearly(db: Database, services: Services) -> N
         pytest.raises(TransitionRefused, match=r"D-1 is already reversed; it cannot be reversed\."),
         db.session() as session,
     ):
-        reverse(session, services.settings, decision_id, actor="UOWNER", reason="again", now=NOW)
+        reverse(session, services.settings.admin_user_ids, decision_id, actor="UOWNER", reason="again", now=NOW)
     with (
         pytest.raises(TransitionRefused, match="only a decision in force is reviewed"),
         db.session() as session,
     ):
         review(
-            session, services.settings, decision_id, actor="UOWNER", outcome="continue", now=NOW, today=TODAY
+            session, services.settings.admin_user_ids, decision_id, actor="UOWNER", outcome="continue", now=NOW, today=TODAY
         )
     assert _kinds(db, decision_id) == ["created", "reversed"]
 
@@ -168,7 +168,7 @@ def test_reverse_twice_is_refused_clearly(db: Database, services: Services) -> N
 def test_reverse_needs_a_reason(db: Database, services: Services) -> None:
     decision_id = _create(db)
     with pytest.raises(TransitionRefused) as exc, db.session() as session:
-        reverse(session, services.settings, decision_id, actor="UOWNER", reason="  ", now=NOW)
+        reverse(session, services.settings.admin_user_ids, decision_id, actor="UOWNER", reason="  ", now=NOW)
     assert exc.value.field == "reason"
 
 
@@ -177,7 +177,7 @@ def test_supersede_links_both_records(db: Database, services: Services) -> None:
     with db.session() as session:
         new, old = supersede(
             session,
-            services.settings,
+            services.settings.admin_user_ids,
             old_id,
             valid_input(title="Wider pilot"),
             actor="UOWNER",
@@ -192,7 +192,7 @@ def test_supersede_links_both_records(db: Database, services: Services) -> None:
         assert history(session, old_id)[-1].detail == {"by": f"D-{new_id}"}
         assert history(session, new_id)[0].detail["supersedes"] == f"D-{old_id}"
     with pytest.raises(TransitionRefused, match=f"superseded by D-{new_id}"), db.session() as session:
-        supersede(session, services.settings, old_id, valid_input(), actor="UOWNER", now=NOW, today=TODAY)
+        supersede(session, services.settings.admin_user_ids, old_id, valid_input(), actor="UOWNER", now=NOW, today=TODAY)
 
 
 def test_edit_records_old_and_new_values(db: Database, services: Services) -> None:
@@ -201,7 +201,7 @@ def test_edit_records_old_and_new_values(db: Database, services: Services) -> No
         current = input_of(session, session.get(Decision, decision_id))  # type: ignore[arg-type]
         _, changed = edit(
             session,
-            services.settings,
+            services.settings.admin_user_ids,
             decision_id,
             current.merged({"rationale": "Cheaper", "tiers": ["enterprise"]}),
             actor="UADMIN",
@@ -216,7 +216,7 @@ def test_edit_records_old_and_new_values(db: Database, services: Services) -> No
         # Saving without changes adds nothing to the history.
         same = input_of(session, session.get(Decision, decision_id))  # type: ignore[arg-type]
         assert (
-            edit(session, services.settings, decision_id, same, actor="UOWNER", now=NOW, today=TODAY)[1] == []
+            edit(session, services.settings.admin_user_ids, decision_id, same, actor="UOWNER", now=NOW, today=TODAY)[1] == []
         )
     assert _kinds(db, decision_id) == ["created", "edited"]
 
@@ -226,21 +226,21 @@ def test_only_owner_and_admins_can_change(db: Database, services: Services) -> N
     with db.session() as session:
         decision = session.get(Decision, decision_id)
         assert decision is not None
-        assert can_change(services.settings, decision, "UOWNER")
-        assert can_change(services.settings, decision, "UADMIN")
-        assert not can_change(services.settings, decision, "UCREATOR")  # creating it is not owning it
-        assert not can_change(services.settings, decision, "")
+        assert can_change(services.settings.admin_user_ids, decision, "UOWNER")
+        assert can_change(services.settings.admin_user_ids, decision, "UADMIN")
+        assert not can_change(services.settings.admin_user_ids, decision, "UCREATOR")  # creating it is not owning it
+        assert not can_change(services.settings.admin_user_ids, decision, "")
     for change in (
-        lambda s: reverse(s, services.settings, decision_id, actor="USTRANGER", reason="x", now=NOW),
+        lambda s: reverse(s, services.settings.admin_user_ids, decision_id, actor="USTRANGER", reason="x", now=NOW),
         lambda s: review(
-            s, services.settings, decision_id, actor="USTRANGER", outcome="stop", now=NOW, today=TODAY
+            s, services.settings.admin_user_ids, decision_id, actor="USTRANGER", outcome="stop", now=NOW, today=TODAY
         ),
         lambda s: supersede(
-            s, services.settings, decision_id, valid_input(), actor="USTRANGER", now=NOW, today=TODAY
+            s, services.settings.admin_user_ids, decision_id, valid_input(), actor="USTRANGER", now=NOW, today=TODAY
         ),
         lambda s: edit(
             s,
-            services.settings,
+            services.settings.admin_user_ids,
             decision_id,
             valid_input(title="mine now"),
             actor="USTRANGER",
@@ -263,7 +263,7 @@ def test_only_owner_and_admins_can_change(db: Database, services: Services) -> N
 
 def test_unknown_decision(db: Database, services: Services) -> None:
     with pytest.raises(DecisionNotFound, match="There is no decision D-77"), db.session() as session:
-        reverse(session, services.settings, 77, actor="UADMIN", reason="x", now=NOW)
+        reverse(session, services.settings.admin_user_ids, 77, actor="UADMIN", reason="x", now=NOW)
 
 
 def test_history_is_append_only(db: Database) -> None:
@@ -284,7 +284,7 @@ def test_lists_filter_by_status_tier_and_account(db: Database, services: Service
     b = _create(db, tiers=["starter"], account_ids=[acme], review_date=today_plus(2))
     c = _create(db, tiers=["starter"], review_date=today_plus(9))
     with db.session() as session:
-        reverse(session, services.settings, c, actor="UOWNER", reason="x", now=NOW)
+        reverse(session, services.settings.admin_user_ids, c, actor="UOWNER", reason="x", now=NOW)
 
     def ids(query: ListQuery, day=TODAY) -> tuple[list[int], int]:
         with db.session() as session:
@@ -305,8 +305,8 @@ def test_in_force_follows_status_and_outcome(db: Database, services: Services) -
 
     first, second = _create(db), _create(db)
     with db.session() as session:
-        review(session, services.settings, first, actor="UOWNER", outcome="stop", now=NOW, today=TODAY)
-        reverse(session, services.settings, second, actor="UOWNER", reason="x", now=NOW)
+        review(session, services.settings.admin_user_ids, first, actor="UOWNER", outcome="stop", now=NOW, today=TODAY)
+        reverse(session, services.settings.admin_user_ids, second, actor="UOWNER", reason="x", now=NOW)
     with db.session() as session:
         assert [d.in_force for d in session.scalars(select(Decision).order_by(Decision.id))] == [False, False]
     # A writer bypassing the ORM cannot leave the flag behind (lists and the scheduler rely on it).
@@ -324,18 +324,3 @@ def test_list_counts_are_capped(db: Database, monkeypatch: pytest.MonkeyPatch) -
         lines, total = list_decisions(session, ListQuery(status="open", limit=1), TODAY)
     assert (len(lines), total, listing.count_text(total)) == (1, 3, "2+")
     assert listing.count_text(2) == "2"
-
-
-def test_a_stale_draft_save_keeps_the_committed_id(db: Database, services: Services) -> None:
-    from bot.decisions.drafts import DraftState, commit_draft, load_draft, new_draft, save_draft
-
-    draft_id = new_draft(db, "UOWNER", DraftState(input=valid_input()), NOW)
-    stale = load_draft(db, draft_id, "UOWNER")
-    result = commit_draft(db, services.settings, draft_id, "UOWNER", NOW, TODAY)
-    assert result.decision_id == 1 and not result.duplicate
-    assert stale is not None and stale.committed_id is None
-    save_draft(db, draft_id, stale, NOW)  # the second click of a double click, read before the commit
-    again = load_draft(db, draft_id, "UOWNER")
-    assert again is not None and again.committed_id == 1
-    assert commit_draft(db, services.settings, draft_id, "UOWNER", NOW, TODAY).duplicate
-    assert load_draft(db, draft_id, "USOMEONE") is None  # someone else's draft is not theirs to use

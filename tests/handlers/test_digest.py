@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.schedule.jobs import run_job
+from bot.jobs import run_job
 from bot.services import Services
 from bot.views import decision_ids, digest_ids, reminder_ids
 from storage.db import Database

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.schedule.periods import Cadence
-from bot.schedule.subscriptions import SubscribeRequest, subscribe
+from bot.digest.periods import Cadence
+from bot.digest.subscriptions import SubscribeRequest, subscribe
 from bot.services import Services
 from storage.db import Database
 from storage.models.decisions import Decision, ReviewTrigger

@@ -1,5 +1,5 @@
 """Leader election: one leader among schedulers, a standby that takes over when the leader dies, and
-two real `python -m bot.schedule.runner` processes on PostgreSQL posting nothing twice."""
+two real `python -m bot scheduler` processes on PostgreSQL posting nothing twice."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.digest.periods import Cadence
+from bot.digest.subscriptions import SubscribeRequest, subscribe
+from bot.main import start_scheduler
 from bot.schedule.leader import Lease, current_leader
-from bot.schedule.periods import Cadence
-from bot.schedule.runner import start_background_scheduler
-from bot.schedule.subscriptions import SubscribeRequest, subscribe
 from bot.services import Services
 from storage.db import Database
 from storage.models.schedule import SchedulerLease
@@ -48,8 +48,8 @@ def test_one_leader_and_takeover_after_the_lease_expires(db: Database) -> None:
 
 def test_background_scheduler_leads_and_hands_over_on_shutdown(services: Services, clock: FakeClock) -> None:
     clock.set(datetime.now(UTC))
-    first = start_background_scheduler(services, tick_seconds=1)
-    second = start_background_scheduler(
+    first = start_scheduler(services, tick_seconds=1)
+    second = start_scheduler(
         Services(settings=services.settings, db=services.db, policy=services.policy, clock=clock),
         tick_seconds=1,
     )
@@ -120,7 +120,8 @@ def test_two_scheduler_processes_elect_one_leader_and_fail_over(
         log = tmp_path / f"{name}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "bot.schedule.runner"],
+                # `tierbot scheduler`, what the Procfile runs (the runner has no job list of its own).
+                [sys.executable, "-m", "bot", "scheduler"],
                 cwd=ROOT,
                 env=env,
                 stdout=out,

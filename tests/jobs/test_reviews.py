@@ -8,8 +8,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import update
 
-from bot.schedule import acks, ledger
-from bot.schedule.jobs import run_job
+from bot.jobs import run_job
+from bot.reviews import snoozes
+from bot.schedule import ledger
 from bot.services import Services
 from bot.views import decision_ids, reminder_ids
 from storage.db import Database
@@ -68,7 +69,7 @@ def test_snooze_silences_reminders_then_one_comes_after_it(
     clock.set(utc(2026, 11, 22, 10))
     run_job(services, "review-reminders")
     assert len(posted(fake_slack)) == 2
-    acks.snooze_review(db, decision, "UOWNER", utc(2026, 11, 26, 9), clock())
+    snoozes.snooze(db, decision, "UOWNER", utc(2026, 11, 26, 9), clock())
     clock.set(utc(2026, 11, 25, 8))  # due day, but snoozed
     run_job(services, "review-reminders")
     assert len(posted(fake_slack)) == 2

@@ -1,26 +1,31 @@
-"""Digest subscriptions: parsing `/digest subscribe ...` and keeping one schedule per channel."""
+"""Digest subscriptions: parsing `/digest subscribe ...` and keeping one schedule per channel.
+
+Rows leave this module as `Subscription` values (frozen), never as ORM objects: the jobs and the
+views read them after the session has closed.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
-from bot.policy.model import Policy
-from bot.schedule.periods import (
+from bot.digest.periods import (
     DAILY,
     HOURLY,
     WEEKLY,
     Cadence,
     CadenceError,
+    Problem,
     parse_time,
     parse_weekday,
-    quote_input,
     validate_country,
     zone,
 )
+from bot.policy.model import Policy
 from storage.db import Database
 from storage.models.schedule import DigestSubscription
 
@@ -37,6 +42,39 @@ class SubscribeRequest:
     tiers: tuple[str, ...]  # empty: every tier
 
 
+@dataclass(frozen=True)
+class Subscription:
+    """One channel's digest schedule, as stored."""
+
+    id: int
+    channel: str
+    cadence: Cadence
+    tiers: tuple[str, ...]  # empty: every tier
+    created_by: str
+    created_at: datetime
+    checked_until: datetime | None
+    last_snapshot: dict[str, Any] | None
+    problem_notified_at: datetime | None
+
+    @property
+    def tz(self) -> str:
+        return self.cadence.tz
+
+
+def _value(row: DigestSubscription) -> Subscription:
+    return Subscription(
+        id=row.id,
+        channel=row.channel,
+        cadence=Cadence(row.cadence, row.tz, row.at_time, row.weekday, row.skip_holidays),
+        tiers=tuple(row.tiers or ()),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        checked_until=row.checked_until,
+        last_snapshot=row.last_snapshot,
+        problem_notified_at=row.problem_notified_at,
+    )
+
+
 def channel_of(token: str) -> str | None:
     """A channel id from a mention token, None if the token is not a channel at all.
 
@@ -46,10 +84,7 @@ def channel_of(token: str) -> str | None:
     if _CHANNEL_ID.match(token):
         return token
     if token.startswith("#"):
-        raise CadenceError(
-            f"I can only use a channel link: type `#` and pick *{quote_input(token)}* from the list, so that Slack "
-            "sends me its id (or run the command inside that channel)."
-        )
+        raise CadenceError(Problem.CHANNEL_NAME, token)
     return None
 
 
@@ -70,16 +105,16 @@ def parse_subscribe(tokens: list[str], policy: Policy, default_tz: str) -> Subsc
             channel = found
         elif low in (DAILY, WEEKLY, HOURLY):
             if kind is not None:
-                raise CadenceError("Give one cadence: `daily HH:MM`, `weekly DAY HH:MM` or `hourly`.")
+                raise CadenceError(Problem.TWO_CADENCES)
             kind = low
             if kind == WEEKLY:
                 if i + 1 >= len(tokens) or _TIME.match(tokens[i + 1]):
-                    raise CadenceError("Say which day: `weekly mon 09:00`.")
+                    raise CadenceError(Problem.NO_WEEKDAY)
                 i += 1
                 weekday = parse_weekday(tokens[i])
             if i + 1 < len(tokens) and _TIME.match(tokens[i + 1]):
                 if kind == HOURLY:
-                    raise CadenceError("`hourly` takes no time: it posts on the hour during business hours.")
+                    raise CadenceError(Problem.HOURLY_WITH_TIME)
                 i += 1
                 at_time = parse_time(tokens[i])
         elif low.startswith("tz="):
@@ -91,17 +126,12 @@ def parse_subscribe(tokens: list[str], policy: Policy, default_tz: str) -> Subsc
             if tier.key not in tiers:
                 tiers.append(tier.key)
         elif _TIME.match(token):
-            raise CadenceError(
-                f"`{quote_input(token)}`: put the time right after the cadence, like `daily {quote_input(token)}`."
-            )
+            raise CadenceError(Problem.TIME_MISPLACED, token)
         else:
-            names = ", ".join(t.key for t in policy.tiers)
-            raise CadenceError(
-                f"I don't understand `{quote_input(token)}`. Tiers are {names}; see `/digest help`."
-            )
+            raise CadenceError(Problem.UNKNOWN_WORD, token, tuple(t.key for t in policy.tiers))
         i += 1
     if kind is None:
-        raise CadenceError("Say how often: `daily 09:00`, `weekly mon 09:00` or `hourly`.")
+        raise CadenceError(Problem.NO_CADENCE)
     zone(tz)
     if kind != HOURLY and at_time is None:
         at_time = "09:00"
@@ -110,18 +140,9 @@ def parse_subscribe(tokens: list[str], policy: Policy, default_tz: str) -> Subsc
     return SubscribeRequest(channel, Cadence(kind, tz, at_time, weekday, country), ordered)
 
 
-def cadence_of(sub: DigestSubscription) -> Cadence:
-    return Cadence(sub.cadence, sub.tz, sub.at_time, sub.weekday, sub.skip_holidays)
-
-
-def describe(sub: DigestSubscription) -> str:
-    tiers = ", ".join(sub.tiers) if sub.tiers else "all tiers"
-    return f"{cadence_of(sub).describe()} · {tiers}"
-
-
 def subscribe(
     db: Database, channel: str, request: SubscribeRequest, user: str, now: datetime
-) -> tuple[DigestSubscription, bool]:
+) -> tuple[Subscription, bool]:
     """Create or replace the channel's subscription; returns it and whether it replaced one."""
     cadence = request.cadence
     with db.session() as session:
@@ -143,7 +164,7 @@ def subscribe(
         sub.active = True
         sub.problem_notified_at = None
         session.flush()
-        return sub, replaced
+        return _value(sub), replaced
 
 
 def unsubscribe(db: Database, channel: str) -> bool:
@@ -154,24 +175,71 @@ def unsubscribe(db: Database, channel: str) -> bool:
             .values(active=False)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        changed: bool = result.rowcount == 1  # type: ignore[attr-defined]
+        return changed
 
 
-def active(db: Database) -> list[DigestSubscription]:
+def active(db: Database) -> list[Subscription]:
     with db.session() as session:
-        return list(
-            session.scalars(
-                select(DigestSubscription)
-                .where(DigestSubscription.active.is_(True))
-                .order_by(DigestSubscription.id)
-            ).all()
-        )
+        rows = session.scalars(
+            select(DigestSubscription)
+            .where(DigestSubscription.active.is_(True))
+            .order_by(DigestSubscription.id)
+        ).all()
+        return [_value(row) for row in rows]
 
 
-def by_channel(db: Database, channel: str) -> DigestSubscription | None:
+def by_channel(db: Database, channel: str) -> Subscription | None:
     with db.session() as session:
-        return session.scalar(
+        row = session.scalar(
             select(DigestSubscription).where(
                 DigestSubscription.channel == channel, DigestSubscription.active.is_(True)
             )
         )
+        return _value(row) if row is not None else None
+
+
+def checked(db: Database, sub_id: int, until: datetime) -> None:
+    """Every period up to `until` has been dealt with (posted, skipped or superseded); never moves back."""
+    with db.session() as session:
+        session.execute(
+            update(DigestSubscription)
+            .where(
+                DigestSubscription.id == sub_id,
+                or_(DigestSubscription.checked_until.is_(None), DigestSubscription.checked_until < until),
+            )
+            .values(checked_until=until)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _update(db: Database, sub_id: int, **values: Any) -> None:
+    with db.session() as session:
+        session.execute(
+            update(DigestSubscription)
+            .where(DigestSubscription.id == sub_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def keep_snapshot(db: Database, sub_id: int, snapshot: dict[str, Any]) -> None:
+    """The digest the next one's movement is measured against."""
+    _update(db, sub_id, last_snapshot=snapshot)
+
+
+def problem_cleared(db: Database, sub_id: int) -> None:
+    _update(db, sub_id, problem_notified_at=None)
+
+
+def claim_problem_notice(db: Database, sub_id: int, now: datetime) -> bool:
+    """Compare-and-set: True for exactly one caller until the problem is cleared."""
+    with db.session() as session:
+        result = session.execute(
+            update(DigestSubscription)
+            .where(DigestSubscription.id == sub_id, DigestSubscription.problem_notified_at.is_(None))
+            .values(problem_notified_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        changed: bool = result.rowcount == 1  # type: ignore[attr-defined]
+        return changed

@@ -1,4 +1,4 @@
-"""Acknowledging and snoozing breaches, snoozing review reminders: what stops a re-post."""
+"""Acknowledging and snoozing breaches: what stops a re-post."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.models.schedule import BreachAck, ReviewSnooze
+from storage.models.schedule import BreachAck
 
 SNOOZE_MORNING = time(9, 0)  # "tomorrow" means the start of the next working morning, local time
 
@@ -94,22 +94,3 @@ def snooze_until(choice: str, now: datetime, tz: ZoneInfo) -> datetime:
         day = now.astimezone(tz).date() + timedelta(days=1)
         return datetime.combine(day, SNOOZE_MORNING, tzinfo=tz).astimezone(now.tzinfo)
     raise ValueError(f"unknown snooze {choice!r}")
-
-
-def snooze_review(db: Database, decision_id: int, user: str, until: datetime, now: datetime) -> None:
-    for _ in range(2):
-        try:
-            with db.session() as session:
-                row = session.get(ReviewSnooze, decision_id)
-                if row is None:
-                    session.add(ReviewSnooze(decision_id=decision_id, until=until, by=user, updated_at=now))
-                else:
-                    row.until, row.by, row.updated_at = until, user, now
-            return
-        except IntegrityError:
-            continue
-
-
-def review_snoozes(session: Session) -> dict[int, datetime]:
-    rows = session.execute(select(ReviewSnooze.decision_id, ReviewSnooze.until)).all()
-    return {decision_id: until for decision_id, until in rows}

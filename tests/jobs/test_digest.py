@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.jobs import run_job
 from bot.schedule import ledger
-from bot.schedule.jobs import run_job
 from bot.schedule.ledger import DeliveryKey
 from bot.services import Services
 from bot.views import digest_ids
@@ -288,7 +288,7 @@ def test_a_large_digest_stays_within_block_kit_limits(
 def test_an_unsubscribed_channel_gets_nothing(
     services: Services, clock: FakeClock, fake_slack: FakeSlack, db: Database, enterprise: int
 ) -> None:
-    from bot.schedule.subscriptions import unsubscribe
+    from bot.digest.subscriptions import unsubscribe
 
     clock.set(utc(2026, 11, 22, 20))
     add_subscription(db, "CSUP", clock())

@@ -9,30 +9,62 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.policy.model import WEEKDAYS, Calendar
-from bot.text import escape_mrkdwn, truncate
 
-HOURLY, DAILY, WEEKLY = "hourly", "daily", "weekly"
-CADENCES = (HOURLY, DAILY, WEEKLY)
+
+class CadenceKind(StrEnum):
+    HOURLY = "hourly"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+HOURLY, DAILY, WEEKLY = CadenceKind.HOURLY, CadenceKind.DAILY, CadenceKind.WEEKLY
+CADENCES = tuple(CadenceKind)
 DEFAULT_OPEN = (9 * 60, 17 * 60)  # business hours when the policy has no `business` calendar
 WORKDAYS = frozenset(range(5))
 
 
+class Problem(StrEnum):
+    """Why a schedule (or a `/digest` argument) was refused; `bot.views.digest_subs` words each one."""
+
+    BAD_ZONE = "bad_zone"
+    BAD_TIME = "bad_time"
+    BAD_TIME_OF_DAY = "bad_time_of_day"
+    BAD_WEEKDAY = "bad_weekday"
+    NO_HOLIDAY_CALENDAR = "no_holiday_calendar"
+    CHANNEL_NAME = "channel_name"  # a bare #name: only a picked channel link carries its id
+    TWO_CADENCES = "two_cadences"
+    NO_WEEKDAY = "no_weekday"
+    HOURLY_WITH_TIME = "hourly_with_time"
+    TIME_MISPLACED = "time_misplaced"
+    UNKNOWN_WORD = "unknown_word"
+    NO_CADENCE = "no_cadence"
+
+
+@dataclass(frozen=True)
+class CadenceRefusal:
+    """A refused schedule: the problem, the text the person typed (raw), and the valid choices."""
+
+    problem: Problem
+    value: str = ""
+    options: tuple[str, ...] = ()
+
+
 class CadenceError(ValueError):
-    """A schedule that cannot be used, with a message fit for the person who typed it."""
+    """A schedule that cannot be used; `refusal` says why, in data (the views write the sentence)."""
 
-
-def quote_input(text: str) -> str:
-    """User text echoed back in an error: escaped (no <!channel> or links) and cut short."""
-    return escape_mrkdwn(truncate(text, 60))
+    def __init__(self, problem: Problem, value: str = "", options: tuple[str, ...] = ()) -> None:
+        super().__init__(f"{problem}: {value!r}" if value else str(problem))
+        self.refusal = CadenceRefusal(problem, value, options)
 
 
 @dataclass(frozen=True)
 class Cadence:
-    kind: str
+    kind: str  # a CadenceKind (stored as its string)
     tz: str
     at_time: str | None = None  # "HH:MM" for daily and weekly
     weekday: int | None = None  # 0 = Monday, weekly only
@@ -41,18 +73,6 @@ class Cadence:
     @property
     def zone(self) -> ZoneInfo:
         return zone(self.tz)
-
-    def describe(self) -> str:
-        if self.kind == HOURLY:
-            text = "hourly during business hours"
-        elif self.kind == WEEKLY and self.weekday is not None:
-            text = f"weekly on {WEEKDAYS[self.weekday].capitalize()} at {self.at_time}"
-        else:
-            text = f"daily at {self.at_time}"
-        text += f" ({self.tz})"
-        if self.skip_holidays:
-            text += f", skipping {self.skip_holidays} public holidays"
-        return text
 
 
 @dataclass(frozen=True)
@@ -65,27 +85,23 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise CadenceError(
-            f"`{quote_input(name)}` is not an IANA time zone (like Europe/Paris or America/New_York)."
-        ) from exc
+        raise CadenceError(Problem.BAD_ZONE, name) from exc
 
 
 def parse_time(text: str) -> str:
     try:
         hour, minute = (int(part) for part in text.split(":"))
     except ValueError as exc:
-        raise CadenceError(f"`{quote_input(text)}` is not a time; write it as HH:MM, like 09:00.") from exc
+        raise CadenceError(Problem.BAD_TIME, text) from exc
     if not (0 <= hour < 24 and 0 <= minute < 60):
-        raise CadenceError(f"`{quote_input(text)}` is not a time of day.")
+        raise CadenceError(Problem.BAD_TIME_OF_DAY, text)
     return f"{hour:02d}:{minute:02d}"
 
 
 def parse_weekday(text: str) -> int:
     key = text.strip().casefold()[:3]
     if key not in WEEKDAYS:
-        raise CadenceError(
-            f"`{quote_input(text)}` is not a weekday; use mon, tue, wed, thu, fri, sat or sun."
-        )
+        raise CadenceError(Problem.BAD_WEEKDAY, text)
     return WEEKDAYS.index(key)
 
 
@@ -94,9 +110,7 @@ def validate_country(code: str) -> str:
 
     upper = code.strip().upper()
     if upper not in holidays.list_supported_countries():
-        raise CadenceError(
-            f"No public-holiday calendar for `{quote_input(code)}`; use a country code like US or FR."
-        )
+        raise CadenceError(Problem.NO_HOLIDAY_CALENDAR, code)
     return upper
 
 

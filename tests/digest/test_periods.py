@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.digest.periods import Cadence, CadenceError, bucket, next_occurrence, occurrences, zone
 from bot.policy.model import Calendar
-from bot.schedule.periods import Cadence, CadenceError, bucket, next_occurrence, occurrences, zone
 from tests.schedule.conftest import utc
 
 

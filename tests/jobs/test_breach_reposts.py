@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from bot.schedule import acks, ledger
-from bot.schedule.jobs import run_job
+from bot.digest import acks
+from bot.jobs import run_job
+from bot.schedule import ledger
 from bot.services import Services
 from bot.views import digest_ids
 from storage.db import Database
