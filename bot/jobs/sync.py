@@ -1,8 +1,8 @@
 """Scheduled live-data jobs: `sync-accounts`, `sync-tickets`, `push-tiers`.
 
 Each runs every scheduler tick but does work only for configured sources whose last run started
-SYNC_INTERVAL_MINUTES ago or more (the sync state row says when), so the lead can wire them as
-every-tick JobSpecs. They write only to the database (posts=False). A source another process is
+SYNC_INTERVAL_MINUTES ago or more (the sync state row says when), so they are every-tick JobSpecs
+(`JOBS`). They write only to the database (posts=False). A source another process is
 syncing (a manual `tierbot sync`) is skipped with a note; a stopped run is noted with its reason and
 resumes at the next interval.
 """
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.schedule.jobs import JobContext, JobSpec
+from bot.schedule.context import JobContext, JobSpec
+from bot.services import Services
 from bot.sync import service, state
 from bot.sync.errors import SyncBusy, SyncError
 from bot.sync.helpdesk import ORGS
@@ -36,7 +37,7 @@ def _line(summary: service.SyncSummary) -> str:
     return text if summary.error is None else f"{text}; stopped: {summary.error}"
 
 
-def run_sync_accounts(ctx: JobContext) -> None:
+def run_sync_accounts(ctx: JobContext[Services]) -> None:
     services = ctx.services
     settings = services.settings
     for source in configured_crms(settings):
@@ -54,7 +55,7 @@ def run_sync_accounts(ctx: JobContext) -> None:
             client.close()
 
 
-def run_sync_tickets(ctx: JobContext) -> None:
+def run_sync_tickets(ctx: JobContext[Services]) -> None:
     services = ctx.services
     settings = services.settings
     if not has_helpdesk(settings) or ctx.dry_run:
@@ -73,7 +74,7 @@ def run_sync_tickets(ctx: JobContext) -> None:
         client.close()
 
 
-def run_push_tiers(ctx: JobContext) -> None:
+def run_push_tiers(ctx: JobContext[Services]) -> None:
     """After the account syncs of the same tick: write changed tiers to the helpdesk."""
     services = ctx.services
     settings = services.settings
@@ -92,13 +93,12 @@ def run_push_tiers(ctx: JobContext) -> None:
         client.close()
 
 
-def job_specs() -> list[JobSpec]:
-    """For the scheduler's registry (the lead wires these in after the jobs refactor)."""
-    return [
-        JobSpec(SYNC_ACCOUNTS, "Sync changed accounts from each configured CRM every SYNC_INTERVAL_MINUTES.",
-                run_sync_accounts, posts=False),
-        JobSpec(SYNC_TICKETS, "Sync organizations and changed tickets from Zendesk every SYNC_INTERVAL_MINUTES.",
-                run_sync_tickets, posts=False),
-        JobSpec(PUSH_TIERS, "Write changed tiers to the Zendesk organization field (ZENDESK_TIER_FIELD).",
-                run_push_tiers, posts=False),
-    ]  # fmt: skip
+# For bot.jobs.all_jobs(): the lead wires these in (`*sync.JOBS`).
+JOBS: list[JobSpec[Services]] = [
+    JobSpec(SYNC_ACCOUNTS, "Sync changed accounts from each configured CRM every SYNC_INTERVAL_MINUTES.",
+            run_sync_accounts, posts=False),
+    JobSpec(SYNC_TICKETS, "Sync organizations and changed tickets from Zendesk every SYNC_INTERVAL_MINUTES.",
+            run_sync_tickets, posts=False),
+    JobSpec(PUSH_TIERS, "Write changed tiers to the Zendesk organization field (ZENDESK_TIER_FIELD).",
+            run_push_tiers, posts=False),
+]  # fmt: skip

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.config import Settings
 from bot.jobs import sync as jobs
 from bot.policy.model import Policy
-from bot.schedule.jobs import JobContext
+from bot.schedule.context import JobContext
 from bot.services import Services
 from bot.sync import state
 from storage.db import Database
@@ -56,7 +56,7 @@ def test_jobs_sync_each_configured_source_once_per_interval(
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Account)) == 250
         assert session.scalar(select(func.count()).select_from(Ticket)) == 300
-    assert {s.name for s in jobs.job_specs()} == {"sync-accounts", "sync-tickets", "push-tiers"}
+    assert {s.name for s in jobs.JOBS} == {"sync-accounts", "sync-tickets", "push-tiers"}
 
 
 def test_a_source_a_manual_run_holds_is_skipped_with_a_note(
