@@ -48,6 +48,8 @@ class AccountCard:
     tier: Tier
     decisions: tuple[DecisionBrief, ...] = ()
     tickets: TicketSummary | None = None
+    source: str | None = None  # the CRM the data is synced from (bot/sync), and when it last changed there
+    source_updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def _card_statement() -> Any:
             Account.health_score,
             Account.owner,
             Account.region,
+            Account.source,
+            Account.source_updated_at,
             TierOverride.tier,
             TierOverride.reason,
             TierOverride.set_by,
@@ -160,6 +164,8 @@ def _assemble(services: Services, account_id: int, now: datetime) -> AccountCard
         tier=services.policy.tier(result.tier),
         decisions=tuple(own if own is not None else _tier_decisions(services, result.tier, now)),
         tickets=tickets,
+        source=row.source,
+        source_updated_at=row.source_updated_at,
     )
 
 

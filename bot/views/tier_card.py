@@ -23,7 +23,9 @@ from bot.views.blocks import (
     header,
     section,
 )
-from bot.views.format import mention, money
+from bot.views.format import local_time, mention, money
+
+SOURCE_NAMES = {"hubspot": "HubSpot", "salesforce": "Salesforce"}
 
 
 def _duration(minutes: int) -> str:
@@ -90,6 +92,11 @@ def card_blocks(card: AccountCard, policy: Policy, *, shared_by: str | None = No
             ]
         )
     )
+    if card.source:
+        changed = f", changed there {local_time(card.source_updated_at)}" if card.source_updated_at else ""
+        blocks.append(
+            context(f"Data from {SOURCE_NAMES.get(card.source, escape_mrkdwn(card.source))}{changed}")
+        )
     blocks.append(divider())
     blocks.append(section(f"*SLA targets* ({tier.name})\n" + sla_table(policy, tier.key)))
     entitlements = bullet_list([escape_mrkdwn(e) for e in tier.entitlements]) or "_none_"

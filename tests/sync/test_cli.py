@@ -44,6 +44,9 @@ def test_sync_accounts_tickets_push_and_status(env: None, hubspot: FakeHubSpot) 
     assert result.exit_code == 0, result.output
     assert "hubspot: 249 created, 0 updated, 0 unchanged, 1 rejected" in result.output
     assert "rejected 4 [acv]" in result.output
+    card = runner.invoke(app, ["tier", "Company 7"], env={"COLUMNS": "200"})
+    assert card.exit_code == 0, card.output
+    assert "Data from HubSpot, changed there Thu 01 Jan 00:00 UTC" in card.output  # /tier names the source
     result = runner.invoke(app, ["sync", "tickets", "--source", "zendesk", "--full"])
     assert result.exit_code == 0, result.output
     assert "zendesk: 292 created, 0 updated, 0 unchanged, 8 rejected" in result.output  # org 4 has no account
