@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import and_, or_, select
@@ -97,11 +97,23 @@ class _Tally:
         )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Lease:
+    holder: str
+    now: datetime
+    started: float  # time.monotonic() at the start
+
+    def clock(self) -> datetime:
+        """`now` plus the time this run has taken: lease renewals must follow real time, or a run
+        longer than the lease would let another take its source over while it still writes."""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
+
+
 def _run(
     db: Database,
     source: str,
     now: datetime,
-    body: Callable[[str, _Tally], None],
+    body: Callable[[_Lease, _Tally], None],
 ) -> SyncSummary:
     holder = state.holder_id()
     busy = state.acquire(db, source, holder, now)
@@ -111,7 +123,7 @@ def _run(
     started = time.monotonic()
     error: str | None = None
     try:
-        body(holder, tally)
+        body(_Lease(holder, now, started), tally)
     except SyncError as exc:
         error = str(exc)
         log.error("sync %s stopped: %s", source, error)
@@ -138,13 +150,13 @@ def sync_accounts(
     normalise = Normaliser(mapping)
     tiers = Tiers(policy, now)
 
-    def body(holder: str, tally: _Tally) -> None:
+    def body(lease: _Lease, tally: _Tally) -> None:
         cursor = state.read_cursor(db, source)
         for page in grouped(
             prefetch(source_client.pages(cursor, full, list(mapping.fields.mapped().values())))
         ):
             with db.session() as session:
-                state.save_cursor(session, source, page.cursor, holder, now)
+                state.save_cursor(session, source, page.cursor, lease.holder, lease.clock())
                 result = apply_page(session, source, page.records, normalise, tiers, now)
                 state.add_rejects(session, source, result.rejects, now)
             tally.add(result, len(page.records))
@@ -165,10 +177,10 @@ def sync_tickets(
 ) -> SyncSummary:
     """Organizations first (so new tickets find their account), then tickets, from the helpdesk."""
 
-    def orgs(holder: str, tally: _Tally) -> None:
+    def orgs(lease: _Lease, tally: _Tally) -> None:
         for page in helpdesk.organization_pages(state.read_cursor(db, ORGS), full):
             with db.session() as session:
-                state.save_cursor(session, ORGS, page.cursor, holder, now)
+                state.save_cursor(session, ORGS, page.cursor, lease.holder, lease.clock())
                 result = apply_orgs(session, page.records, tier_field, now)
                 state.add_rejects(session, ORGS, result.rejects, now)
             tally.add(result, len(page.records))
@@ -178,10 +190,10 @@ def sync_tickets(
         return org_summary
     source = helpdesk.name
 
-    def tickets(holder: str, tally: _Tally) -> None:
+    def tickets(lease: _Lease, tally: _Tally) -> None:
         for page in prefetch(helpdesk.ticket_pages(state.read_cursor(db, source), full)):
             with db.session() as session:
-                state.save_cursor(session, source, page.cursor, holder, now)
+                state.save_cursor(session, source, page.cursor, lease.holder, lease.clock())
                 result = apply_tickets(session, policy, page.records, now)
                 state.add_rejects(session, source, result.rejects, now)
                 if result.created or result.updated:
@@ -225,7 +237,7 @@ def push_tiers(db: Database, now: datetime, helpdesk: HelpdeskSource, tier_field
     pushed = 0
     failed: list[tuple[str, str]] = []
 
-    def body(holder: str, tally: _Tally) -> None:
+    def body(lease: _Lease, tally: _Tally) -> None:
         nonlocal pushed
         todo = changed_tiers(db)
         for start in range(0, len(todo), PUSH_BATCH):
@@ -239,7 +251,7 @@ def push_tiers(db: Database, now: datetime, helpdesk: HelpdeskSource, tier_field
             ]
             with db.session() as session:
                 upsert_rows(session, PushedTier, ("target", "remote_id"), rows)
-                state.renew(session, target, holder, now)
+                state.renew(session, target, lease.holder, lease.clock())
             pushed += len(rows)
             failed.extend(result.failed)
             tally.add(PageResult(updated=len(rows)), len(chunk))

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.sync.errors import SyncBusy
 from bot.sync.records import Reject
 from storage.db import Database
 from storage.models.sync import SyncReject, SyncState
@@ -84,13 +85,16 @@ def read_cursor(db: Database, source: str) -> str | None:
 
 
 def save_cursor(session: Session, source: str, cursor: str, holder: str, now: datetime) -> None:
-    """In the page's own transaction: the page and the cursor past it commit together."""
-    session.execute(
+    """In the page's own transaction: the page and the cursor past it commit together, and only
+    while this run still holds the lease (else the transaction is rolled back: no two writers)."""
+    held = session.execute(
         update(SyncState)
-        .where(SyncState.source == source)
+        .where(SyncState.source == source, SyncState.lease_holder == holder)
         .values(cursor=cursor, lease_until=now + LEASE, updated_at=now)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount  # type: ignore[attr-defined]
+    if held != 1:
+        raise SyncBusy(source, "the run lost its lease to another (it stalled past the lease); stopped")
 
 
 def add_rejects(session: Session, source: str, rejects: Sequence[Reject], now: datetime) -> None:

@@ -200,3 +200,25 @@ def test_the_backoff_hook_uses_the_vendors_wait() -> None:
     assert _backoff(Retry("429", 2.5)) == 2.5
     assert _backoff(Retry("500")) is True
     assert _backoff(ValueError()) is False
+
+
+def test_a_run_that_lost_its_lease_writes_no_more(
+    db: Database,
+    policy: Policy,
+    hubspot: FakeHubSpot,
+    hubspot_client: HubSpotClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy import update
+
+    from bot.sync import prefetch
+
+    monkeypatch.setattr(prefetch, "GROUP", 100)
+
+    def steal(done: int, total: int | None) -> None:
+        with db.session() as session:  # as if this run stalled past its lease and another took over
+            session.execute(update(state.SyncState).values(lease_holder="thief:1:x"))
+
+    summary = service.sync_accounts(db, policy, NOW, hubspot_client, full=True, progress=steal)
+    assert summary.status == "stopped" and "lost its lease" in (summary.error or "")
+    assert count(db, Account) == 100  # the first page only; the second was rolled back
