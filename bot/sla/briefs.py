@@ -1,34 +1,53 @@
-"""What the /tier card shows of an account's tickets: open tickets against SLA and the last 30 days."""
+"""What the /tier card shows of an account's tickets: open tickets against SLA and the last 30 days.
+
+Plain data (metrics, minutes, counts); the card's words for them are in `bot.views.tickets`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Integer, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
-from bot.sla.clock import AT_RISK, BREACHED, FIRST_RESPONSE
+from bot.sla.clock import AT_RISK, BREACHED, Metric, SlaState
 from bot.sla.metrics import period_metrics
 from bot.sla.state import TicketState, iter_states
-from bot.views.format import duration as format_minutes  # TODO(issue 8): display text belongs in views
 from storage.models.tickets import Ticket, is_open
 
 if TYPE_CHECKING:
     from bot.policy.model import Policy
 
 MAX_LINES = 5
+RECENT_DAYS = 30
 _WORST = {BREACHED: 0, AT_RISK: 1}
 
 
 @dataclass(frozen=True)
 class TicketLine:
+    """One open ticket on the card, by its worse clock."""
+
     ticket_id: str
     subject: str
     severity: str  # sev1..sev4
-    state: str  # ok | at_risk | breached
-    due_text: str  # "first response due in 1h 20m", "resolution 3h over"
+    state: SlaState
+    metric: Metric
+    minutes_left: int  # business minutes on the SLA calendar; negative when overdue
+    paused: bool = False  # resolution clock stopped while waiting on the customer
+
+
+@dataclass(frozen=True)
+class RecentFigures:
+    """The account's tickets created in the last `RECENT_DAYS` days; None where nothing was measured."""
+
+    tickets: int
+    mtta_minutes: float | None = None  # mean time to first response, wall clock
+    mttr_minutes: float | None = None  # mean time to resolution, wall clock
+    sla_attainment: float | None = None  # share 0-1 of decided targets met
+    csat_avg: float | None = None  # 1-5
 
 
 @dataclass(frozen=True)
@@ -36,29 +55,31 @@ class TicketSummary:
     open_count: int
     breached: int
     at_risk: int
-    lines: tuple[TicketLine, ...] = ()
-    # Last 30 days, metric label -> formatted value ("MTTR" -> "6h 10m").
-    last_30_days: dict[str, str] = field(default_factory=dict)
-
-
-def due_text(state: TicketState) -> str:
-    label = "first response" if state.metric == FIRST_RESPONSE else "resolution"
-    if state.minutes_left < 0:
-        return f"{label} {format_minutes(state.minutes_left, days=False)} over"
-    if state.paused:
-        return f"{label} paused, {format_minutes(state.minutes_left, days=False)} left"
-    return f"{label} due in {format_minutes(state.minutes_left, days=False)}"
+    lines: tuple[TicketLine, ...] = ()  # worst first, at most MAX_LINES
+    last_30_days: RecentFigures | None = None
 
 
 def _worst_key(state: TicketState) -> tuple[int, int]:
     return _WORST.get(state.state, 2), state.minutes_left
 
 
+@lru_cache(maxsize=1)
+def _statement() -> Any:
+    """Whether the account has any ticket and how many are open, in one Core statement built once: it
+    runs on every cold /tier card of an account with tickets."""
+    account_id: BindParameter[int] = bindparam("account_id", type_=Integer)
+    open_count = select(func.count()).where(Ticket.account_id == account_id, is_open()).scalar_subquery()
+    return select(
+        exists().where(Ticket.account_id == account_id).label("any_ticket"), open_count.label("open_count")
+    )
+
+
 def account_ticket_summary(
     session: Session, policy: Policy, account_id: int, tier: str, now: datetime, at_risk_share: float = 0.25
 ) -> TicketSummary | None:
     """Open tickets judged against `tier` (the tier the card shows), worst first, and 30-day metrics."""
-    if session.scalar(select(Ticket.id).where(Ticket.account_id == account_id).limit(1)) is None:
+    counts = session.connection().execute(_statement(), {"account_id": account_id}).one()
+    if not counts.any_ticket:
         return None
     worst: dict[str, TicketState] = {}  # one line per ticket: its worse clock
     for state in iter_states(
@@ -69,37 +90,28 @@ def account_ticket_summary(
             worst[state.ticket_id] = state
     ranked = sorted(worst.values(), key=lambda s: (*_worst_key(s), s.ticket_id))
     lines = tuple(
-        TicketLine(s.ticket_id, s.subject, s.severity, s.state, due_text(s)) for s in ranked[:MAX_LINES]
+        TicketLine(s.ticket_id, s.subject, s.severity, s.state, s.metric, s.minutes_left, s.paused)
+        for s in ranked[:MAX_LINES]
     )
-    open_count = session.scalar(select(func.count()).where(Ticket.account_id == account_id, is_open()))
     return TicketSummary(
-        open_count=int(open_count or 0),
+        open_count=int(counts.open_count or 0),
         breached=sum(1 for s in worst.values() if s.state == BREACHED),
         at_risk=sum(1 for s in worst.values() if s.state == AT_RISK),
         lines=lines,
-        last_30_days=_last_30_days(session, policy, account_id, now, at_risk_share),
+        last_30_days=recent_figures(session, policy, account_id, now, at_risk_share),
     )
 
 
-def _last_30_days(
+def recent_figures(
     session: Session, policy: Policy, account_id: int, now: datetime, at_risk_share: float
-) -> dict[str, str]:
+) -> RecentFigures:
     m = period_metrics(
         session,
         policy,
-        now - timedelta(days=30),
+        now - timedelta(days=RECENT_DAYS),
         now,
         account_id=account_id,
         now=now,
         at_risk_share=at_risk_share,
     )
-    out = {"Tickets": str(m.tickets)}
-    if m.mtta_minutes is not None:
-        out["MTTA"] = format_minutes(m.mtta_minutes)
-    if m.mttr_minutes is not None:
-        out["MTTR"] = format_minutes(m.mttr_minutes)
-    if m.sla_attainment is not None:
-        out["SLA attainment"] = f"{m.sla_attainment * 100:.0f}%"
-    if m.csat_avg is not None:
-        out["CSAT"] = f"{m.csat_avg:.1f} / 5"
-    return out
+    return RecentFigures(m.tickets, m.mtta_minutes, m.mttr_minutes, m.sla_attainment, m.csat_avg)

@@ -25,14 +25,32 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import NamedTuple, Protocol
 
 from bot.policy.model import Calendar, Policy, SlaTarget
 from bot.sla.calendar import Timeline, timeline
 
-FIRST_RESPONSE = "first_response"
-RESOLUTION = "resolution"
-OK, AT_RISK, BREACHED = "ok", "at_risk", "breached"
+
+class Metric(StrEnum):
+    """The two SLA clocks of a ticket."""
+
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+
+class SlaState(StrEnum):
+    """Where a clock stands against its target. A StrEnum, so it still equals (and hashes as) the
+    plain strings the views and older callers compare with."""
+
+    OK = "ok"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+
+
+# The names callers already import (bot.digest, bench): the same members under their old names.
+FIRST_RESPONSE, RESOLUTION = Metric.FIRST_RESPONSE, Metric.RESOLUTION
+OK, AT_RISK, BREACHED = SlaState.OK, SlaState.AT_RISK, SlaState.BREACHED
 RUNNING_STATUSES = frozenset({"new", "open"})
 PAUSED_STATUSES = frozenset({"pending", "on-hold"})
 SOLVED_STATUSES = frozenset({"solved", "closed"})
@@ -53,14 +71,14 @@ class TicketTimes(Protocol):
 
 @dataclass(frozen=True)
 class Clock:
-    metric: str  # first_response | resolution
+    metric: Metric
     target_minutes: int
     calendar: str
     # When the target is (or was) reached; for a paused clock, when it would be if it resumed now.
     due_at: datetime
     elapsed_minutes: int  # open minutes the clock has run
     minutes_left: int  # negative when overdue
-    state: str  # ok | at_risk | breached
+    state: SlaState
     running: bool
     stopped: bool  # responded / solved: the outcome is decided
     met: bool | None  # set once stopped
@@ -99,18 +117,18 @@ def times_of(ticket: TicketTimes) -> Times:
 class Reading(NamedTuple):
     """A clock as numbers (epoch and business seconds): the digest's hot path builds no objects."""
 
-    metric: str
+    metric: Metric
     target_minutes: int
     due_ts: float
     elapsed: float  # business seconds run
     left: float  # business seconds left, negative when overdue
-    state: str
+    state: SlaState
     running: bool
     stopped: bool
 
 
 def measure(
-    metric: str,
+    metric: Metric,
     target: SlaTarget,
     tl: Timeline,
     segments: Sequence[Segment],

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, distinct, func, select
@@ -25,14 +26,19 @@ from bot.sla.state import iter_states
 from storage.models import Account
 from storage.models.tickets import SOLVED_STATUSES, Ticket
 
-METRIC_NAMES = (
-    "resolution_time",  # median hours created -> solved, over solved tickets
-    "first_response_time",  # median hours created -> first response
-    "sla_attainment",  # percent of decided targets met, first response and resolution together
-    "support_cost_per_account",  # $ of handling time per account that had tickets
-    "health_score",  # mean Account.health_score of the scope (period-independent)
-    "severity_mix_share",  # percent of tickets that were sev1 or sev2
-)
+
+class SupportMetric(StrEnum):
+    """The metrics a decision's review trigger can watch (stored by name on `ReviewTrigger.metric`)."""
+
+    RESOLUTION_TIME = "resolution_time"  # median hours created -> solved, over solved tickets
+    FIRST_RESPONSE_TIME = "first_response_time"  # median hours created -> first response
+    SLA_ATTAINMENT = "sla_attainment"  # percent of decided targets met, both metrics pooled
+    SUPPORT_COST_PER_ACCOUNT = "support_cost_per_account"  # $ of handling time per account with tickets
+    HEALTH_SCORE = "health_score"  # mean Account.health_score of the scope (period-independent)
+    SEVERITY_MIX_SHARE = "severity_mix_share"  # percent of tickets that were sev1 or sev2
+
+
+METRIC_NAMES = tuple(SupportMetric)
 
 
 @dataclass(frozen=True)
@@ -215,19 +221,19 @@ def health_score(session: Session, tier: str | None, account_id: int | None) -> 
 
 def metric_value(metrics: PeriodMetrics, name: str) -> float | None:
     """One named metric in the unit review triggers use (hours, percent, dollars, score)."""
-    if name == "resolution_time":
+    if name == SupportMetric.RESOLUTION_TIME:
         return None if metrics.median_ttr_minutes is None else metrics.median_ttr_minutes / 60
-    if name == "first_response_time":
+    if name == SupportMetric.FIRST_RESPONSE_TIME:
         return None if metrics.median_tta_minutes is None else metrics.median_tta_minutes / 60
-    if name == "sla_attainment":
+    if name == SupportMetric.SLA_ATTAINMENT:
         share = metrics.sla_attainment
         return None if share is None else share * 100
-    if name == "support_cost_per_account":
+    if name == SupportMetric.SUPPORT_COST_PER_ACCOUNT:
         cost = metrics.support_cost_per_account
         return None if cost is None else float(cost)
-    if name == "health_score":
+    if name == SupportMetric.HEALTH_SCORE:
         return metrics.health_score_avg
-    if name == "severity_mix_share":
+    if name == SupportMetric.SEVERITY_MIX_SHARE:
         if not metrics.tickets:
             return None
         urgent = metrics.severity_counts.get("sev1", 0) + metrics.severity_counts.get("sev2", 0)
@@ -247,7 +253,7 @@ def measure(
     """A named metric for a scope and period, None when there is nothing to measure."""
     if metric not in METRIC_NAMES:
         raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRIC_NAMES)}")
-    if metric == "health_score":  # no ticket involved
+    if metric == SupportMetric.HEALTH_SCORE:  # no ticket involved
         return health_score(session, scope_tier, scope_account_id)
     # Open tickets are judged at the end of the period, not by the wall clock: `jobs run --at` and
     # an injected clock must see the same numbers.

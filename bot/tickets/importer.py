@@ -1,5 +1,7 @@
 """CSV import of tickets and ticket status events: all-or-nothing, upsert, fast on a million rows.
 
+The engine behind `bot.tickets.service` (the front door, which returns frozen results).
+
 The file is read once, in batches. Each batch is validated row by row, compared with what is stored
 (one query per batch), and written with executemany Core statements inside one transaction that spans
 the whole file. Any bad row anywhere turns writing off and rolls the transaction back at the end, so
@@ -28,6 +30,7 @@ from bot.sla.clock import decided_outcomes, sla_target
 from bot.sla.state import events_by_ticket
 from bot.tickets.parsing import (
     BadValue,
+    ImportKind,
     ImportReport,
     Progress,
     RowError,
@@ -102,7 +105,7 @@ def import_tickets(
 ) -> ImportReport:
     """Upsert tickets by id from a CSV file; nothing is written if any row is bad or `dry_run`.
     `now` is the write time stored in `updated_at` (default: the current time)."""
-    report = ImportReport(kind="tickets", dry_run=dry_run)
+    report = ImportReport(kind=ImportKind.TICKETS, dry_run=dry_run)
     with open_source(source) as (stream, total), db.session() as session:
         records, notes, header_errors = read_records(stream, REQUIRED, OPTIONAL, ALIASES)
         report.notes.extend(notes)
@@ -282,7 +285,7 @@ def import_ticket_events(
 ) -> ImportReport:
     """Upsert status events by (ticket_id, at), then refresh the stored outcomes of the tickets they
     touch. The tickets must already be imported. Nothing is written if any row is bad or `dry_run`."""
-    report = ImportReport(kind="ticket events", dry_run=dry_run)
+    report = ImportReport(kind=ImportKind.TICKET_EVENTS, dry_run=dry_run)
     with open_source(source) as (stream, total), db.session() as session:
         records, notes, header_errors = read_records(stream, EVENT_REQUIRED, (), EVENT_ALIASES)
         report.notes.extend(notes)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol, TextIO
 
@@ -45,9 +46,19 @@ class RowError:
         return f"line {self.line}: {self.message}"
 
 
+class ImportKind(StrEnum):
+    """What a file holds; the value is how reports name it."""
+
+    TICKETS = "tickets"
+    TICKET_EVENTS = "ticket events"
+
+
 @dataclass
 class ImportReport:
-    kind: str  # "tickets" | "ticket events"
+    """What an import found, filled in while it reads the file (`bot.tickets.service` returns it frozen
+    as an `ImportResult`)."""
+
+    kind: ImportKind
     dry_run: bool = False
     rows: int = 0  # data rows read, good or bad
     created: int = 0

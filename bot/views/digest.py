@@ -14,6 +14,7 @@ from typing import Any
 from bot.digest.acks import AckState
 from bot.digest.model import Digest, DigestItem, TierMovement
 from bot.policy.model import SEVERITY_LABELS, Policy
+from bot.sla.clock import Metric
 from bot.text import truncate
 from bot.views import digest_ids
 from bot.views.blocks import (
@@ -31,8 +32,8 @@ from bot.views.blocks import (
     header,
     section,
 )
-from bot.views.format import duration as format_minutes
-from bot.views.format import escape_mrkdwn, local_time, user_mention
+from bot.views.format import duration, escape_mrkdwn, local_time, user_mention
+from bot.views.tickets import due_text
 
 SNOOZE_LABELS = {"1h": "Snooze 1 hour", "4h": "Snooze 4 hours", "tomorrow": "Snooze until tomorrow"}
 _RESERVED = 2  # blocks kept free for the closing context lines
@@ -69,13 +70,7 @@ def _tier_field(policy: Policy, move: TierMovement) -> str:
 
 
 def item_line(item: DigestItem, policy: Policy) -> str:
-    metric = "first response" if item.metric == "first_response" else "resolution"
-    if item.minutes_left < 0:
-        due = f"{metric} {format_minutes(item.minutes_left, days=False)} over"
-    elif item.paused:
-        due = f"{metric} paused, {format_minutes(item.minutes_left, days=False)} left"
-    else:
-        due = f"{metric} due in {format_minutes(item.minutes_left, days=False)}"
+    due = due_text(Metric(item.metric), item.minutes_left, item.paused)
     severity = SEVERITY_LABELS.get(item.severity, item.severity).split(" · ")[0]
     return (
         f"{STATE_ICON.get(item.state, '')} *{escape_mrkdwn(truncate(item.account_name, 80))}* "
@@ -251,7 +246,7 @@ def breach_repost_message(
     blocks.extend(item_blocks)
     if more + left_out:
         blocks.append(context(f"and {more + left_out} more — run `tierbot digest show` to see them all"))
-    blocks.append(context(f"Re-posted every {format_minutes(interval_minutes)} until acknowledged."))
+    blocks.append(context(f"Re-posted every {duration(interval_minutes)} until acknowledged."))
     return {"text": fallback(f"{len(items) + more} unacknowledged {top} SLA {noun}"), "blocks": blocks}
 
 

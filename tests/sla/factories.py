@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -86,3 +86,27 @@ def load_events(db: Database, policy: Policy, events: list[tuple[str, datetime, 
     report = import_ticket_events(db, policy, io.StringIO(text))
     assert report.ok, report.errors
     return report
+
+
+CARD_NOW = utc(2026, 11, 18, 12, 0)
+
+
+def card_tickets(db: Database, policy: Policy) -> int:
+    """Account "A" (enterprise) with open tickets in every state and two solved ones, one of them
+    older than 30 days, as of CARD_NOW: the /tier card's ticket section case."""
+    account = add_account(db, "A", "enterprise", 50000)
+
+    def ago(minutes: int) -> datetime:
+        return CARD_NOW - timedelta(minutes=minutes)
+
+    load(db, policy, [
+        ticket("OK1", "A", "sev2", "open", ago(60), first_response_at=ago(50), subject="Slow search"),
+        ticket("RISK", "A", "sev2", "open", ago(400), first_response_at=ago(395), subject="Webhooks late"),
+        ticket("LATE", "A", "sev1", "new", ago(215), subject="API down"),
+        ticket("WAIT", "A", "sev1", "pending", ago(100), first_response_at=ago(90), subject="Data gap"),
+        ticket("DONE", "A", "sev1", "solved", ago(2000), first_response_at=ago(1990), solved_at=ago(1900),
+               csat=4, agent_replies=1),
+        ticket("OLD", "A", "sev1", "solved", ago(60 * 24 * 40), first_response_at=ago(60 * 24 * 40 - 5),
+               solved_at=ago(60 * 24 * 39)),
+    ])  # fmt: skip
+    return account
