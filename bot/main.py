@@ -19,6 +19,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 import handlers
+from bot.logs import quiet_refused_bodies
 from bot.services import Services
 from bot.slack_api import web_client
 from bot.slack_payloads import answer_for, answer_for_failure, problem
@@ -101,6 +102,7 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
         logger=logging.getLogger("tierbot.bolt"),
     )
 
+    quiet_refused_bodies()  # Bolt would log the whole body of a request with a bad signature
     app.use(PayloadShape())
     app.use(Plumbing(services))
 

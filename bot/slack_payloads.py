@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import BoltResponse
 
@@ -32,10 +33,24 @@ def _user_ok(body: dict[str, Any]) -> bool:
     return isinstance(user, dict) and _is_str(user.get("id"))
 
 
+def parse_payload(body: bytes, content_type: str) -> Any:
+    """The body as Bolt would read it: a form (an interaction's `payload` field as JSON, a slash
+    command's fields as text) or JSON. ValueError when it cannot be read at all."""
+    text = body.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    if content_type.startswith("application/json") or text.startswith("{") or text.startswith("["):
+        return json.loads(text)
+    fields = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+    if "payload" in fields:
+        return json.loads(fields["payload"])
+    return fields
+
+
 def problem(body: Any) -> str | None:
     """Why `body` is not a payload tierbot can act on, or None when it is."""
     if not isinstance(body, dict) or not body:
         return "not a Slack payload"
+    if "ssl_check" in body:  # Slack's certificate check: Bolt answers it itself
+        return None
     if "command" in body:
         if not (_is_str(body.get("command")) and _is_str(body.get("user_id"))):
             return "slash command without a command or user"
