@@ -189,15 +189,18 @@ def change_override(
     actor: str,
     is_admin: bool,
     now: datetime,
+    delivery_key: str | None = None,
 ) -> OverrideOutcome:
-    """`/tier set ACCOUNT to TIER [until DATE]: REASON` and `/tier clear ACCOUNT`, for admins."""
+    """`/tier set ACCOUNT to TIER [until DATE]: REASON` and `/tier clear ACCOUNT`, for admins.
+
+    `delivery_key` identifies the Slack delivery: a replayed `set` adds no second override."""
     if not is_admin:
         return Refused(Refusal.NOT_ADMIN)
     try:
         if command.verb is Verb.SET:
             req = overrides.parse_clean_set(command.text)
             return set_override(
-                db, directory, policy, req.account, req.tier, req.reason, actor, now, req.until
+                db, directory, policy, req.account, req.tier, req.reason, actor, now, req.until, delivery_key
             )
         target = command.text.split(" ", 1)[1] if " " in command.text else ""
         if not target:
@@ -217,11 +220,14 @@ def set_override(
     actor: str,
     now: datetime,
     until: date | None = None,
+    delivery_key: str | None = None,
 ) -> OverrideSet | Refused:
     """Override the tier of the one account `account` names; replaces any active override."""
     try:
         account_id = _one_account(directory.index(db), account)
-        name, tier_name = overrides.set_override(db, policy, account_id, tier, reason, actor, now, until)
+        name, tier_name = overrides.set_override(
+            db, policy, account_id, tier, reason, actor, now, until, delivery_key
+        )
     except OverrideError as exc:
         return exc.refused
     directory.invalidate()  # this process answers with the override at once, not after the TTL

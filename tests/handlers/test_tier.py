@@ -235,3 +235,40 @@ def test_answers_are_kept_as_ascii_json(services: Services, accounts: dict[str, 
         body_text = answer_body(services, query, "U1")
         assert body_text.isascii(), query
         assert json.loads(body_text)["response_type"] == "ephemeral"
+
+
+def _override_rows(db: Database, account_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from storage.models import TierOverride
+
+    with db.session() as session:
+        return int(session.scalar(select(func.count()).where(TierOverride.account_id == account_id)) or 0)
+
+
+@pytest.mark.parametrize("trigger_id", ["trig-replayed", ""])
+def test_replayed_override_adds_no_second_row(
+    slack: SlackHTTP, accounts: dict[str, int], db: Database, trigger_id: str
+) -> None:
+    """The same signed `/tier set` delivered twice within Slack's five-minute window (by trigger_id, or
+    without one by user + text + timestamp header) writes one override; both deliveries answer alike."""
+    fields = {
+        "token": "legacy",
+        "team_id": "T1",
+        "channel_id": "C1",
+        "user_id": "UADMIN",
+        "command": "/tier",
+        "text": "set Acme Rockets to enterprise: renewal negotiation",
+        "response_url": slack.response_url,
+        "trigger_id": trigger_id,
+    }
+    stamp = int(time.time())
+    first = body(slack.form(fields, timestamp=stamp))
+    again = body(slack.form(fields, timestamp=stamp))
+    assert "now *Enterprise*" in texts(first)
+    assert texts(again) == texts(first)
+    assert _override_rows(db, accounts["rockets"]) == 1
+    # A new request (a new trigger, or a later timestamp) is a new override, as before.
+    fields["trigger_id"] = trigger_id and "trig-next"
+    body(slack.form(fields, timestamp=stamp + 1))
+    assert _override_rows(db, accounts["rockets"]) == 2
