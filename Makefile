@@ -30,6 +30,7 @@ test: lint unit
 # Set TEST_DATABASE_URL to run the digest benchmarks on PostgreSQL too.
 bench: $(STAMP)
 	$(BIN)/python -m bench.tier_http
+	$(BIN)/python -m bench.tier_match
 	$(BIN)/python -m bench.import_accounts
 	$(BIN)/python -m bench.decisions
 	$(BIN)/python -m bench.digest

@@ -30,7 +30,7 @@ from bot.accounts.importer import import_accounts as _import_accounts
 from bot.accounts.lookup import Lookup, resolve
 from bot.accounts.overrides import OverrideError, Refusal, Refused
 from bot.decisions.briefs import DecisionBrief, decisions_touching
-from bot.matching import AccountIndex, MatchKind
+from bot.matching import STRONG, AccountIndex, MatchKind
 from bot.policy.model import Policy
 from bot.text import MAX_QUERY_CHARS, clean_input
 from storage.db import Database
@@ -156,7 +156,11 @@ def _read_tier_decisions(db: Database, tier: str) -> tuple[DecisionBrief, ...]:
 
 def _one_account(index: AccountIndex, query: str) -> int:
     match = index.match(query)
-    if match.account_id is not None:
+    if match.account_id is not None and (
+        match.kind is MatchKind.EXACT or match.candidates[0].score >= STRONG
+    ):
+        # An override writes: the one plausible but weak candidate a lookup shows ('Initek' for
+        # Initech, 77) is not enough to change an account's tier; the admin is asked to be precise.
         return match.account_id
     names = tuple(c.name for c in match.candidates[:5])
     reason = Refusal.AMBIGUOUS if match.kind is MatchKind.AMBIGUOUS else Refusal.NO_MATCH

@@ -272,3 +272,45 @@ def test_replayed_override_adds_no_second_row(
     fields["trigger_id"] = trigger_id and "trig-next"
     body(slack.form(fields, timestamp=stamp + 1))
     assert _override_rows(db, accounts["rockets"]) == 2
+
+
+def test_fuzzy_answer_says_what_was_matched(slack: SlackHTTP, accounts: dict[str, int]) -> None:
+    message = body(slack.command("/tier", "globx corp"))
+    assert message["text"] == "Globex Corporation is Enterprise tier"
+    assert message["blocks"][0]["type"] == "context"
+    assert 'Showing Globex Corporation for \\"globx corp\\"' in texts(message)
+    # An exact answer needs no such line.
+    assert "Showing" not in texts(body(slack.command("/tier", "globex corporation")))
+
+
+def test_one_plausible_candidate_is_never_a_choice_of_one(slack: SlackHTTP, accounts: dict[str, int]) -> None:
+    message = body(slack.command("/tier", "societe generali"))
+    assert "Several accounts could be" not in texts(message)
+    assert message["text"] == "Société Générale is Starter tier"
+    assert "Showing Société Générale for" in texts(message)
+
+
+def test_a_shared_word_offers_the_choice(
+    slack: SlackHTTP, db: Database, services: Services, accounts: dict[str, int]
+) -> None:
+    """Two names hold 'umbrella' and two domains start with it: the one whose name less its legal form
+    is exactly the word (and its domain's first label) must not be picked."""
+    corp = add_account(db, services.policy, "Umbrella Corp", 9000, domain="umbrella.com")
+    health = add_account(db, services.policy, "Umbrella Health", 9000, domain="umbrellahealth.example")
+    message = body(slack.command("/tier", "umbrella"))
+    assert "Which one?" in texts(message)
+    values = {b["value"] for blk in message["blocks"] if blk["type"] == "actions" for b in blk["elements"]}
+    assert values == {str(corp), str(health)}
+
+
+def test_a_common_word_lists_the_accounts_holding_it(
+    slack: SlackHTTP, db: Database, services: Services, accounts: dict[str, int]
+) -> None:
+    add_account(db, services.policy, "Initrode Corp", 9000)
+    message = body(slack.command("/tier", "corp"))
+    assert "No account matches" not in texts(message)
+    assert "Which one?" in texts(message)
+    names = [
+        b["text"]["text"] for blk in message["blocks"] if blk["type"] == "actions" for b in blk["elements"]
+    ]
+    assert names == ["Acme Corp", "Initrode Corp"]  # shortest names first
