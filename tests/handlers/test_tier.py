@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -314,3 +315,33 @@ def test_a_common_word_lists_the_accounts_holding_it(
         b["text"]["text"] for blk in message["blocks"] if blk["type"] == "actions" for b in blk["elements"]
     ]
     assert names == ["Acme Corp", "Initrode Corp"]  # shortest names first
+
+
+def test_an_override_does_not_rejudge_an_open_ticket(
+    slack: SlackHTTP, services: Services, db: Database, accounts: dict[str, int]
+) -> None:
+    """README, "Tier changes and open tickets": a ticket keeps the targets of the tier it was opened in;
+    the card says so when that is not the account's tier now."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.sla.factories import load, ticket
+
+    now = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday
+    services.clock = lambda: now
+    load(db, services.policy, [ticket("T-9", "ACME-001", "sev2", "open", now - timedelta(hours=40))])
+
+    def ticket_line(text: str) -> str:
+        card = body(slack.command("/tier", "acme corp"))
+        assert card["text"] == text
+        found = re.search(r"`T-9`[^\"]*", texts(card))
+        assert found is not None
+        return found.group(0)
+
+    before = ticket_line("Acme Corp is Enterprise tier")
+    assert before.endswith("first response 39h over")  # Enterprise sev2: 1h, round the clock
+    assert "now *Starter*" in texts(
+        body(slack.command("/tier", "set acme corp to starter: contract lapsed", user_id="UADMIN"))
+    )
+    # The same figure, not Starter's (business hours), and where the target comes from.
+    after = ticket_line("Acme Corp is Starter tier")
+    assert after == before + " · Enterprise target (tier when opened)"
