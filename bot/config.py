@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     unacked_repost_minutes: int = Field(default=60, ge=5)
     missed_post_grace_hours: int = Field(default=6, ge=0)
     scheduler_tick_seconds: int = Field(default=60, ge=1)
+    # Imports stream in bounded memory (~130 MB peak whatever the size); the limit is about time and
+    # mistakes (a wrong file), not memory: 100 MB is ~870,000 accounts, a minute or two of importing.
+    import_max_bytes: int = Field(default=100_000_000, ge=1)
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

@@ -26,6 +26,12 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 _SPACE = re.compile(r"\s")
 
 
+def storable(text: str) -> str:
+    """`text` without the characters PostgreSQL cannot store in a text column (NUL): a NUL in a cell
+    made the whole import fail on PostgreSQL with a driver error, and means nothing in a name."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
 # A parsed cell: (value, None), or (None, the reason it was refused).
 Cell = tuple[Any, str | None]
 EMPTY: Cell = (None, None)

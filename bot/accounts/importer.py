@@ -1,4 +1,10 @@
-"""Importing accounts from CSV: plan every change in memory, then write it in bulk, all or nothing.
+"""Importing accounts from CSV: stream the file in chunks, plan each, write it in bulk, all or nothing.
+
+Bounded memory: the file is read, validated, planned and written CHUNK rows at a time inside one
+transaction, which is rolled back if any row anywhere is bad, so nothing is written unless every row
+is good (a 435,000-row, 50 MB file peaked at 564 MB when it was held whole; see bench/import_memory.py).
+Writing stops at the first bad row or possible duplicate and the rest is only validated; across
+chunks only compact hashes of ids and names are kept (`FileDuplicates`).
 
 Matching a row to a stored account: by external_id first; otherwise by normalised name (`name_key`),
 so 'ACME Corp.' updates 'Acme Corp'. A row that carries an external_id unknown to the database only
@@ -12,12 +18,14 @@ external_id never clears a stored one.
 
 from __future__ import annotations
 
+import io
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import islice
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, TextIO, cast, overload
@@ -27,7 +35,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from bot.accounts.bulk import BATCH, ROW_ID, insert_rows, insert_with_ids, sqlite_cache, update_rows
-from bot.accounts.csv_rows import AccountRow, ProgressFn, RowError, read_account_rows
+from bot.accounts.csv_rows import (
+    AccountRow,
+    FileDuplicates,
+    ParseResult,
+    ProgressFn,
+    RowError,
+    iter_account_rows,
+)
 from bot.accounts.tiering import newest_override_id
 from bot.policy.evaluate import AccountFacts, Override, evaluate
 from bot.policy.model import Policy
@@ -55,6 +70,9 @@ OPTIONAL_FIELDS = ("domain", "usage_criticality", "strategic", "health_score", "
 
 HISTORY_BATCH = 5000
 TIER_MEMO_LIMIT = 4096
+# Rows read, planned and written at a time: ~5,000 rows hold a few MB; larger chunks save little
+# (the bulk writers batch by BATCH anyway) and smaller ones pay per-chunk overhead.
+CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +245,99 @@ def _row_values(row: AccountRow, stored: Stored | None) -> Values:
     return tuple(merged)
 
 
+class Planner:
+    """Plans rows chunk by chunk against one snapshot of the stored accounts (read before anything is
+    written, so a chunk's own writes never change how a later chunk is matched)."""
+
+    def __init__(self, session: Session, policy: Policy, now: datetime) -> None:
+        self.stored = _stored_accounts(session)
+        self.overrides = _active_overrides(session, now)
+        self.by_ext: dict[str, int] = {}
+        self.by_key: dict[str, list[int]] = {}
+        ext_at, key_at = AT["external_id"], AT["name_key"]
+        for stored_id, acc in self.stored.items():
+            if acc[ext_at] is not None:
+                self.by_ext[acc[ext_at]] = stored_id
+            self.by_key.setdefault(acc[key_at], []).append(stored_id)
+        self.tiers = _Tiers(policy, now)
+        self.targets: dict[int, list[int]] = {}
+        self.clash = False  # two rows update the same stored account
+
+    def plan(
+        self,
+        rows: Sequence[AccountRow],
+        plan: ImportPlan | None = None,
+        progress: ProgressFn | None = None,
+        track: bool = True,
+    ) -> ImportPlan:
+        """Add `rows` to `plan` (a new one by default); `track=False` re-plans rows already seen."""
+        plan = ImportPlan() if plan is None else plan
+        stored, tiers, ext_at = self.stored, self.tiers, AT["external_id"]
+        for done, row in enumerate(rows, 1):
+            if progress is not None and done % BATCH == 0:
+                progress("plan", done, len(rows))
+            account_id = self.by_ext.get(row.external_id) if row.external_id is not None else None
+            if account_id is None:
+                candidates: Sequence[int] = self.by_key.get(row.name_key, ())
+                if candidates and row.external_id is not None:
+                    candidates = [i for i in candidates if stored[i][ext_at] is None]
+                if len(candidates) > 1:
+                    ids = ", ".join(f"#{i}" for i in sorted(candidates)[:5])
+                    plan.errors.append(
+                        RowError(
+                            row.line,
+                            f"{len(candidates)} stored accounts ({ids}) share the name {row.name!r}, "
+                            "so this row cannot tell which to update; add their external_id",
+                        )
+                    )
+                    continue
+                account_id = candidates[0] if candidates else None
+
+            if account_id is None:
+                values = _row_values(row, None)
+                tier, detail = tiers(values)
+                plan.new.append(PlannedAccount(row.line, None, values, tier, None, detail))
+                continue
+
+            if track:
+                lines = self.targets.setdefault(account_id, [])
+                lines.append(row.line)
+                self.clash = self.clash or len(lines) > 1
+            old = stored[account_id]
+            values = _row_values(row, old)
+            try:
+                tier, detail = tiers(values, self.overrides.get(account_id))
+            except KeyError as exc:
+                plan.errors.append(
+                    RowError(
+                        row.line,
+                        f"account #{account_id} has an override to tier {exc.args[0]!r}, which the policy "
+                        "no longer has; clear the override first",
+                    )
+                )
+                continue
+            if tier == old[0] and values == old[1:]:
+                plan.unchanged += 1
+                continue
+            plan.updated.append(PlannedAccount(row.line, account_id, values, tier, old[0], detail))
+        return plan
+
+    def same_account_errors(self) -> list[RowError]:
+        errors = []
+        for target, lines in self.targets.items():
+            if len(lines) > 1:
+                for line in lines:
+                    others = ", ".join(str(n) for n in lines if n != line)
+                    errors.append(
+                        RowError(
+                            line,
+                            f"updates the same account (#{target} {self.stored[target][AT['name']]!r}) "
+                            f"as line {others}",
+                        )
+                    )
+        return errors
+
+
 def plan_import(
     session: Session,
     policy: Policy,
@@ -235,74 +346,9 @@ def plan_import(
     progress: ProgressFn | None = None,
 ) -> ImportPlan:
     """What importing `rows` would change, computed with two queries and no writes."""
-    plan = ImportPlan()
-    stored = _stored_accounts(session)
-    overrides = _active_overrides(session, now)
-    by_ext: dict[str, int] = {}
-    by_key: dict[str, list[int]] = {}
-    ext_at, key_at = AT["external_id"], AT["name_key"]
-    for stored_id, acc in stored.items():
-        if acc[ext_at] is not None:
-            by_ext[acc[ext_at]] = stored_id
-        by_key.setdefault(acc[key_at], []).append(stored_id)
-    tiers = _Tiers(policy, now)
-    targets: dict[int, list[int]] = {}
-
-    for done, row in enumerate(rows, 1):
-        if progress is not None and done % BATCH == 0:
-            progress("plan", done, len(rows))
-        account_id = by_ext.get(row.external_id) if row.external_id is not None else None
-        if account_id is None:
-            candidates: Sequence[int] = by_key.get(row.name_key, ())
-            if candidates and row.external_id is not None:
-                candidates = [i for i in candidates if stored[i][ext_at] is None]
-            if len(candidates) > 1:
-                ids = ", ".join(f"#{i}" for i in sorted(candidates)[:5])
-                plan.errors.append(
-                    RowError(
-                        row.line,
-                        f"{len(candidates)} stored accounts ({ids}) share the name {row.name!r}, "
-                        "so this row cannot tell which to update; add their external_id",
-                    )
-                )
-                continue
-            account_id = candidates[0] if candidates else None
-
-        if account_id is None:
-            values = _row_values(row, None)
-            tier, detail = tiers(values)
-            plan.new.append(PlannedAccount(row.line, None, values, tier, None, detail))
-            continue
-
-        targets.setdefault(account_id, []).append(row.line)
-        old = stored[account_id]
-        values = _row_values(row, old)
-        try:
-            tier, detail = tiers(values, overrides.get(account_id))
-        except KeyError as exc:
-            plan.errors.append(
-                RowError(
-                    row.line,
-                    f"account #{account_id} has an override to tier {exc.args[0]!r}, which the policy "
-                    "no longer has; clear the override first",
-                )
-            )
-            continue
-        if tier == old[0] and values == old[1:]:
-            plan.unchanged += 1
-            continue
-        plan.updated.append(PlannedAccount(row.line, account_id, values, tier, old[0], detail))
-
-    for target, lines in targets.items():
-        if len(lines) > 1:
-            for line in lines:
-                others = ", ".join(str(n) for n in lines if n != line)
-                plan.errors.append(
-                    RowError(
-                        line,
-                        f"updates the same account (#{target} {stored[target][AT['name']]!r}) as line {others}",
-                    )
-                )
+    planner = Planner(session, policy, now)
+    plan = planner.plan(rows, progress=progress)
+    plan.errors.extend(planner.same_account_errors())
     plan.errors.sort(key=lambda e: e.line or 0)
     return plan
 
@@ -355,6 +401,12 @@ def apply_plan(
             insert_rows(conn, HISTORY_TABLE, history, {"at": now})
 
 
+def _chunks(rows: Iterable[AccountRow], size: int) -> Iterator[list[AccountRow]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
 def import_accounts(
     db: Database,
     policy: Policy,
@@ -364,24 +416,83 @@ def import_accounts(
     actor: str | None = None,
     now: datetime | None = None,
     progress: ProgressFn | None = None,
+    max_bytes: int | None = None,
 ) -> ImportReport:
-    """Parse, plan and (unless dry_run or any row is bad) write; user errors land in the report."""
+    """Stream, validate, plan and (unless dry_run or any row is bad) write, all in one transaction;
+    user errors land in the report. `max_bytes` refuses a larger file before reading it."""
     now = now or datetime.now(UTC)
     source = Path(path).name if isinstance(path, str | os.PathLike) else getattr(path, "name", "stdin")
     report = ImportReport(source=str(source), dry_run=dry_run)
-    parsed = read_account_rows(path, progress)
-    report.notes, report.rows = parsed.notes, parsed.records
+    if not isinstance(path, str | os.PathLike) and not (hasattr(path, "seekable") and path.seekable()):
+        # Duplicates are named from a second read of their lines: a pipe is buffered to allow it.
+        try:
+            path = io.StringIO(path.read())
+        except UnicodeDecodeError as exc:
+            report.errors.append(
+                RowError(None, f"the file is not UTF-8 ({exc.reason}); save it as 'CSV UTF-8' and try again")
+            )
+            return report
+    start = 0 if isinstance(path, str | os.PathLike) else path.tell()
+
+    def rows(parsed: ParseResult, report_progress: ProgressFn | None = None) -> Iterator[AccountRow]:
+        if not isinstance(path, str | os.PathLike):
+            path.seek(start)
+        return iter_account_rows(path, parsed, report_progress, max_bytes)
+
+    parsed = ParseResult()
+    duplicates = FileDuplicates()
+    plan_errors: list[RowError] = []
+    new_by_tier: Counter[str] = Counter()
+    writer = actor or f"import:{source}"
+    written_through = 0  # the last line written: after a false alarm the rest is written in a second pass
+    planned = written = 0
     try:
         with db.session() as session:
-            plan = plan_import(session, policy, parsed.rows, now, progress)
-            parsed.rows.clear()  # the plan holds what is written; 100k parsed rows are ~30 MB
-            report.errors = sorted(parsed.errors + plan.errors, key=lambda e: e.line or 0)
-            report.new, report.updated, report.unchanged = len(plan.new), len(plan.updated), plan.unchanged
-            report.tier_moves = plan.tier_moves
-            report.new_by_tier = dict(Counter(p.tier for p in plan.new))
+            planner = Planner(session, policy, now)
+            writing = not dry_run
+            for chunk in _chunks(rows(parsed, progress), CHUNK):
+                for row in chunk:
+                    duplicates.add(row)
+                plan = planner.plan(chunk)
+                report.new += len(plan.new)
+                report.updated += len(plan.updated)
+                report.unchanged += plan.unchanged
+                report.tier_moves.extend(plan.tier_moves)
+                new_by_tier.update(p.tier for p in plan.new)
+                plan_errors.extend(plan.errors)
+                planned += len(chunk)
+                if progress is not None:  # phases interleave now: running counts, totals at the end
+                    progress("plan", planned, None)
+                if parsed.errors or plan_errors or planner.clash or duplicates.suspicious:
+                    writing = False  # from here on only validate; the transaction is rolled back or resumed
+                if writing:
+                    apply_plan(session, plan, now, writer)
+                    written_through = chunk[-1].line
+                    written += len(plan.new) + len(plan.updated)
+                    if progress is not None:
+                        progress("write", written, None)
+            report.notes, report.rows = parsed.notes, parsed.records
+            report.new_by_tier = dict(new_by_tier)
+            planned = plan_errors + planner.same_account_errors()
+            twice = duplicates.errors(rows(ParseResult())) if duplicates.suspicious else []
+            named = {e.line for e in twice}
+            # A row that repeats another is reported as such, not also as what planning it found.
+            errors = parsed.errors + [e for e in planned if e.line not in named] + twice
+            report.errors = sorted(errors, key=lambda e: e.line or 0)
             if report.errors or dry_run:
+                session.rollback()
                 return report
-            apply_plan(session, plan, now, actor or f"import:{source}", progress)
+            if not writing:
+                # A possible duplicate stopped the writing, and was none (a hash collision, or one name
+                # on rows that all carry distinct external_ids): write the rest.
+                rest = (r for r in rows(ParseResult()) if r.line > written_through)
+                for chunk in _chunks(rest, CHUNK):
+                    plan = planner.plan(chunk, track=False)
+                    apply_plan(session, plan, now, writer)
+                    written += len(plan.new) + len(plan.updated)
+            if progress is not None:
+                progress("plan", planned, planned)
+                progress("write", written, written)
     except IntegrityError as exc:
         # Another writer added a clashing external_id between planning and writing.
         report.errors.append(

@@ -308,6 +308,10 @@ def import_accounts(
     dry_run: bool = False,
     actor: str | None = None,
     progress: ProgressFn | None = None,
+    max_bytes: int | None = None,
 ) -> ImportReport:
-    """Load accounts from CSV, all rows or none (see `bot.accounts.importer`)."""
-    return _import_accounts(db, policy, path, dry_run=dry_run, actor=actor, now=now, progress=progress)
+    """Load accounts from CSV, all rows or none (see `bot.accounts.importer`); a file over `max_bytes`
+    (settings.import_max_bytes) is refused before it is read."""
+    return _import_accounts(
+        db, policy, path, dry_run=dry_run, actor=actor, now=now, progress=progress, max_bytes=max_bytes
+    )
