@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.tier_http
 	$(BIN)/python -m bench.tier_match
 	$(BIN)/python -m bench.import_accounts
+	$(BIN)/python -m bench.import_memory
 	$(BIN)/python -m bench.decisions
 	$(BIN)/python -m bench.digest
 
