@@ -473,11 +473,11 @@ def import_accounts(
                         progress("write", written, None)
             report.notes, report.rows = parsed.notes, parsed.records
             report.new_by_tier = dict(new_by_tier)
-            planned = plan_errors + planner.same_account_errors()
+            found = plan_errors + planner.same_account_errors()
             twice = duplicates.errors(rows(ParseResult())) if duplicates.suspicious else []
             named = {e.line for e in twice}
             # A row that repeats another is reported as such, not also as what planning it found.
-            errors = parsed.errors + [e for e in planned if e.line not in named] + twice
+            errors = parsed.errors + [e for e in found if e.line not in named] + twice
             report.errors = sorted(errors, key=lambda e: e.line or 0)
             if report.errors or dry_run:
                 session.rollback()
