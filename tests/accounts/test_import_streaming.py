@@ -93,3 +93,32 @@ def test_a_pipe_is_read_once_and_still_named_on_duplicates(db: Database, policy:
     body = "external_id,name,acv\n" + _rows(5) + "C-1,Again,1\n"
     report = importer.import_accounts(db, policy, Pipe(body), now=NOW)
     assert [e.line for e in report.errors] == [2, 7]
+
+
+def test_a_reimport_across_chunks_matches_each_chunk_against_stored_accounts(
+    db: Database, policy: Policy, tmp_path: Path
+) -> None:
+    assert run(db, policy, write(tmp_path, "external_id,name,acv\n" + _rows(10))).ok
+    # By external_id, and by name for a row without one; one row updates nothing, one is new.
+    body = "external_id,name,acv\n" + _rows(8) + ",Company 9,30000\nC-10,Company 10,10000\nN-1,New,5\n"
+    report = run(db, policy, write(tmp_path, body))
+    assert (report.ok, report.new, report.updated, report.unchanged) == (True, 1, 1, 9)
+    assert accounts(db)["Company 9"].acv == 30000 and count_accounts(db) == 11
+
+
+def test_two_rows_updating_one_stored_account_in_different_chunks(
+    db: Database, policy: Policy, tmp_path: Path
+) -> None:
+    assert run(db, policy, write(tmp_path, "external_id,name,acv\n" + _rows(3))).ok
+    body = "external_id,name,acv\n,Company 1,1\n" + _rows(5, start=20) + "C-1,Renamed,2\n"
+    report = run(db, policy, write(tmp_path, body))
+    assert [(e.line, e.message) for e in report.errors] == [
+        (2, "updates the same account (#1 'Company 1') as line 8"),
+        (8, "updates the same account (#1 'Company 1') as line 2"),
+    ]
+    assert count_accounts(db) == 3
+    # A row that repeats a name in the file is refused as such, and only as such (line 8 only).
+    body = "external_id,name,acv\nC-1,Company 1,1\n" + _rows(5, start=20) + ",Company 1,2\n"
+    report = run(db, policy, write(tmp_path, body))
+    assert [e.line for e in report.errors] == [8]
+    assert "is also on line 2" in report.errors[0].message
