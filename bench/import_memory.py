@@ -5,7 +5,8 @@ the same run so they share the machine's state:
 - baseline: reading and parsing the same CSV with the csv module, keeping nothing (the floor any
   import pays);
 - before (optional, --before-rev): the import as it was at that git revision, from `git archive`;
-- current: the import in this tree.
+- current: the import in this tree (and, with --reimport, the same file imported a second time into
+  the full table: its time, and the peak over both imports).
 The ratio is each one's peak RSS and time over the baseline's.
 
     python -m bench.import_memory [--rows 435000] [--mb 50] [--before-rev REV]
@@ -44,6 +45,10 @@ else:
     start = time.perf_counter()
     report = import_accounts(db, load_policy(), csv_path, now=datetime.now(UTC))
     rows, ok = report.new, report.ok and report.written
+    if mode == "reimport":  # the same file again: every row matched against a full table
+        start = time.perf_counter()
+        report = import_accounts(db, load_policy(), csv_path, now=datetime.now(UTC))
+        rows, ok = report.unchanged, report.ok
 seconds = time.perf_counter() - start
 # VmHWM, not ru_maxrss: the latter survives exec, so a child would report its parent's peak.
 with open("/proc/self/status") as fh:
@@ -69,7 +74,14 @@ def measure(mode: str, csv_path: Path, workdir: Path, pythonpath: Path) -> dict[
     db_path = workdir / f"{mode}.db"
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, mode if mode == "baseline" else "import", str(csv_path), str(db_path)],
+        [
+            sys.executable,
+            "-c",
+            _CHILD,
+            mode if mode in ("baseline", "reimport") else "import",
+            str(csv_path),
+            str(db_path),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -88,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=435_000)
     parser.add_argument("--mb", type=float, default=50)
     parser.add_argument("--before-rev", default="", help="also measure the import at this git revision")
+    parser.add_argument("--reimport", action="store_true", help="also time importing the file a second time")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -106,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
             runs.append((f"before ({args.before_rev})", before))
         runs.append(("current", ROOT))
+        if args.reimport:
+            runs.append(("reimport (current)", ROOT))
         results = {}
         for label, tree in runs:
             results[label] = measure(label.split()[0], csv_path, workdir, tree)
