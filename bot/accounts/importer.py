@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import os
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -253,17 +254,33 @@ class Planner:
         self.overrides = _active_overrides(session, now)
         self.max_id = session.scalar(select(func.max(ACCOUNTS_TABLE.c.id))) or 0
         self.tiers = _Tiers(policy, now)
-        self.first_line: dict[int, int] = {}  # stored account -> the first line that updates it
-        self.repeats: dict[int, list[int]] = {}  # stored account -> every line, when more than one
-        self.names: dict[int, str] = {}  # the names of repeated targets, for their errors
+        # Every update as (stored account, line), 16 bytes a row: a dict of 435,000 accounts would
+        # take ~45 MB. Rows updating one account are found at the end; writing two updates to one
+        # account meanwhile is harmless, as the transaction is then rolled back.
+        self.target_ids: array[int] = array("q")
+        self.target_lines: array[int] = array("q")
         self.stored: dict[int, Stored] = {}
         self.by_ext: dict[str, int] = {}
         self.by_key: dict[str, list[int]] = {}
 
-    @property
-    def clash(self) -> bool:
-        """Two rows update the same stored account."""
-        return bool(self.repeats)
+    def repeats(self, skip: set[int] | frozenset[int] = frozenset()) -> dict[int, list[int]]:
+        """Stored accounts that several rows update -> those lines, leaving out `skip` (lines refused
+        as duplicates in the file, which the whole-file check used to remove before planning)."""
+        ids, lines = self.target_ids, self.target_lines
+        seen: set[int] = set()  # transient, once planning is done
+        twice: set[int] = set()
+        for account_id in ids:
+            if account_id in seen:
+                twice.add(account_id)
+            else:
+                seen.add(account_id)
+        del seen
+        found: dict[int, list[int]] = {}
+        if twice:
+            for account_id, line in zip(ids, lines, strict=True):
+                if account_id in twice and line not in skip:
+                    found.setdefault(account_id, []).append(line)
+        return {account_id: found_lines for account_id, found_lines in found.items() if len(found_lines) > 1}
 
     def _load(self, rows: Sequence[AccountRow]) -> None:
         """The stored accounts these rows may name, as (tier, *FIELDS), and their indexes."""
@@ -324,10 +341,8 @@ class Planner:
                 continue
 
             if track:
-                first = self.first_line.setdefault(account_id, row.line)
-                if first != row.line:
-                    self.repeats.setdefault(account_id, [first]).append(row.line)
-                    self.names[account_id] = stored[account_id][AT["name"]]
+                self.target_ids.append(account_id)
+                self.target_lines.append(row.line)
             old = stored[account_id]
             values = _row_values(row, old)
             try:
@@ -347,20 +362,22 @@ class Planner:
             plan.updated.append(PlannedAccount(row.line, account_id, values, tier, old[0], detail))
         return plan
 
-    def same_account_errors(self, skip: set[int] | frozenset[int] = frozenset()) -> list[RowError]:
-        """Rows updating one stored account, leaving out `skip` (lines refused as duplicates in the
-        file, which the whole-file check used to remove before planning)."""
+    def same_account_errors(self, repeats: dict[int, list[int]]) -> list[RowError]:
+        """The errors of `repeats`, naming each account as stored before the import: call it with
+        nothing of this import written (before writing, or after the rollback)."""
         errors = []
-        for target, repeated in self.repeats.items():
-            lines = [n for n in repeated if n not in skip]
-            if len(lines) < 2:
-                continue
+        cols = ACCOUNTS_TABLE.c
+        names: dict[int, str] = {}
+        if repeats:
+            found = self.session.execute(select(cols.id, cols.name).where(cols.id.in_(list(repeats))))
+            names = {row.id: row.name for row in found}
+        for target, lines in repeats.items():
             for line in lines:
                 others = ", ".join(str(n) for n in lines if n != line)
                 errors.append(
                     RowError(
                         line,
-                        f"updates the same account (#{target} {self.names[target]!r}) as line {others}",
+                        f"updates the same account (#{target} {names[target]!r}) as line {others}",
                     )
                 )
         return errors
@@ -376,7 +393,7 @@ def plan_import(
     """What importing `rows` would change, computed with two queries and no writes."""
     planner = Planner(session, policy, now)
     plan = planner.plan(rows, progress=progress)
-    plan.errors.extend(planner.same_account_errors())
+    plan.errors.extend(planner.same_account_errors(planner.repeats()))
     plan.errors.sort(key=lambda e: e.line or 0)
     return plan
 
@@ -491,7 +508,7 @@ def import_accounts(
                 planned += len(chunk)
                 if progress is not None:  # phases interleave now: running counts, totals at the end
                     progress("plan", planned, None)
-                if parsed.errors or plan_errors or planner.clash or duplicates.suspicious:
+                if parsed.errors or plan_errors or duplicates.suspicious:
                     writing = False  # from here on only validate; the transaction is rolled back or resumed
                 if writing:
                     apply_plan(session, plan, now, writer)
@@ -504,11 +521,12 @@ def import_accounts(
             twice = duplicates.errors(rows(ParseResult())) if duplicates.suspicious else []
             named = {e.line for e in twice if e.line is not None}
             # A row that repeats another is reported as such, not also as what planning it found.
-            found = [e for e in plan_errors if e.line not in named] + planner.same_account_errors(named)
-            errors = parsed.errors + found + twice
-            report.errors = sorted(errors, key=lambda e: e.line or 0)
-            if report.errors or dry_run:
-                session.rollback()
+            found = [e for e in plan_errors if e.line not in named]
+            repeats = planner.repeats(named)
+            if parsed.errors or found or twice or repeats or dry_run:
+                session.rollback()  # first: the same-account errors name accounts as they were stored
+                errors = parsed.errors + found + twice + planner.same_account_errors(repeats)
+                report.errors = sorted(errors, key=lambda e: e.line or 0)
                 return report
             if not writing:
                 # A possible duplicate stopped the writing, and was none (a hash collision, or one name
