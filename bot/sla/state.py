@@ -68,16 +68,22 @@ def stake_key(state: TicketState) -> tuple[Any, ...]:
     5. how far over, most overdue first (for at-risk tickets: closest to due first);
     6. ticket id, then metric: a stable order for equal stakes.
     """
-    severity = SEVERITIES.index(state.severity) if state.severity in SEVERITIES else len(SEVERITIES)
     return (
-        -state.tier_rank,
-        _STATE_ORDER.get(state.state, 3),
-        severity,
-        -state.acv,
-        state.minutes_left,
+        *stakes(
+            state.tier_rank, _STATE_ORDER.get(state.state, 3), state.severity, state.acv, state.minutes_left
+        ),
         state.ticket_id,
         state.metric,
     )
+
+
+def stakes(
+    tier_rank: int, state_order: int, severity: str, acv: Decimal, minutes_left: int
+) -> tuple[Any, ...]:
+    """`stake_key`'s rule on plain values, for rankings that hold no TicketState (the pre-breach alerts):
+    `state_order` 0 = breached, 1 = at risk (or not yet due), 2 = fine."""
+    rank = SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+    return (-tier_rank, state_order, rank, -acv, minutes_left)
 
 
 def top_at_stake(states: Iterable[TicketState], limit: int) -> list[TicketState]:

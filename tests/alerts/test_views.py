@@ -66,7 +66,7 @@ def test_health_message() -> None:
     assert "fell from 80 to *62*" in json.dumps(message)
 
 
-def test_stakes_rank_tier_then_severity_then_breach_then_acv_then_how_far_over() -> None:
+def test_stakes_rank_as_the_digest_tier_then_breach_then_severity_then_acv_then_how_far_over() -> None:
     rows = {
         "pro sev1 over": stakes(1, "sev1", Decimal(9000), 30),
         "ent sev3 over": stakes(2, "sev3", Decimal(30000), 5),
@@ -77,7 +77,7 @@ def test_stakes_rank_tier_then_severity_then_breach_then_acv_then_how_far_over()
     assert sorted(rows, key=rows.__getitem__) == [
         "ent sev1 over big acv",
         "ent sev1 over small",
-        "ent sev1 not yet",
         "ent sev3 over",
+        "ent sev1 not yet",
         "pro sev1 over",
     ]
