@@ -162,9 +162,9 @@ def open_breaches(
     and served tier. A ticket created in several windows (a week inside the period) counts in each."""
     lo, hi = min(w.start for w in windows), max(w.end for w in windows)
     scope = [Ticket.created_at >= lo, Ticket.created_at < hi]
-    created = dict(
-        session.execute(select(Ticket.id, Ticket.created_at).where(is_open(), *scope)).tuples().all()
-    )
+    created: dict[str, datetime] = {
+        tid: at for tid, at in session.execute(select(Ticket.id, Ticket.created_at).where(is_open(), *scope))
+    }
     out: dict[tuple[Bucket, str], tuple[int, int]] = {}
     if not created:
         return out
