@@ -8,7 +8,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import decision, decision_actions, digest, home, reminders, tier
+from handlers import decision, decision_actions, digest, home, reminders, report, tier
 
 
 def register_all(app: App, services: Services) -> None:
@@ -18,3 +18,4 @@ def register_all(app: App, services: Services) -> None:
     digest.register(app)
     reminders.register(app)
     home.register(app)
+    report.register(app)

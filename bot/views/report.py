@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bot.reports.service import PeriodMetrics, TierReport, TierRow
+from bot.reports.service import PeriodMetrics, ReportPeriod, TierReport, TierRow
 from bot.views import report_ids
 from bot.views.blocks import context, divider, fallback, header, section
 from bot.views.format import duration, escape_mrkdwn, money
@@ -174,3 +174,25 @@ def report_markdown(report: TierReport) -> str:
         cells = (line.tier, line.measure, line.current, line.previous, line.change)
         out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(out) + "\n"
+
+
+def working_message(period: ReportPeriod) -> dict[str, Any]:
+    words = PERIOD_WORDS.get(period.value, period.value)
+    return {"text": f"Working on the per-tier report for the {words}…"}
+
+
+def unknown_period_message(word: str) -> dict[str, Any]:
+    return {
+        "text": f"`{escape_mrkdwn(word)}` is not a period I know. Try `/sla report 7d`, `30d` or `quarter`."
+    }
+
+
+def sla_help_message() -> dict[str, Any]:
+    return {
+        "text": "`/sla report [7d|30d|quarter]` shows the per-tier support report (MTTA, MTTR, first-contact "
+        "resolution, attainment, CSAT, cost per account) against the previous period. Default: 30d."
+    }
+
+
+def failed_message() -> dict[str, Any]:
+    return {"text": "The report could not be computed just now (logged). Try again in a minute."}
