@@ -1,10 +1,9 @@
 """The report's SQL: every measure is a grouped aggregate computed by the database.
 
-Tickets are read once per query over [earliest window start, now), bucketed by a portable `CASE` on
-`created_at` (bound datetimes, no date functions, so SQLite and PostgreSQL run the same SQL) and
-grouped by bucket and served tier (`Ticket.sla_tier`, as `bot.sla.metrics` scopes a tier). The bucket
-is computed in a subquery and grouped outside it: PostgreSQL cannot match a `GROUP BY` expression
-whose bound parameters are numbered differently from the select list's.
+Tickets are read once over [earliest window start, end of today), grouped by UTC day of `created_at`
+(`utc_day`: a text prefix on SQLite, `to_char` on PostgreSQL), served tier (`Ticket.sla_tier`, as
+`bot.sla.metrics` scopes a tier) and severity: at most 182 days x tiers x 4 rows come back, and the
+windows (period, previous period, the chart's weeks) are sums of whole days.
 
 Still-open tickets already past a target count as missed, as in `bot.sla.metrics.period_metrics`:
 their clocks are read once with `iter_states` (open tickets only, through the partial index).
@@ -12,7 +11,6 @@ their clocks are read once with `iter_states` (open tickets only, through the pa
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,8 +18,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, select
+from sqlalchemy import ColumnElement, String, and_, case, distinct, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from bot.policy.model import Policy
 from bot.reports.periods import Window
@@ -31,14 +31,6 @@ from storage.models import Account, TierChange
 from storage.models.tickets import SOLVED_STATUSES, Ticket, is_open
 
 Bucket = int  # index into the windows given to a query
-
-
-def _bucket(windows: Sequence[Window]) -> ColumnElement[int]:
-    whens = [
-        (and_(Ticket.created_at >= w.start, Ticket.created_at < w.end), literal(i))
-        for i, w in enumerate(windows)
-    ]
-    return case(*whens, else_=literal(-1))
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
@@ -80,78 +72,66 @@ class Sums:
         self.severity[severity] = self.severity.get(severity, 0) + n[0]
 
 
-def _segments(windows: Sequence[Window]) -> list[Window]:
-    """The disjoint pieces that every window is a union of (the report's period, the one before and
-    the chart's weeks overlap), so one scan of the tickets serves them all."""
-    edges = sorted({w.start for w in windows} | {w.end for w in windows})
-    return [Window(a, b) for a, b in itertools.pairwise(edges)]
+class utc_day(FunctionElement[str]):  # lower case: reads like the SQL function it stands for
+    """A timestamp column's UTC calendar day as 'YYYY-MM-DD', computed by the database."""
+
+    type = String()
+    inherit_cache = True
+    name = "utc_day"
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: Any, **kw: Any) -> str:
+    # UTCDateTime stores UTC text 'YYYY-MM-DD HH:MM:SS...': the day is its first ten characters.
+    (arg,) = element.clauses
+    return f"substr({compiler.process(arg, **kw)}, 1, 10)"
+
+
+@compiles(utc_day)
+def _utc_day_default(element: utc_day, compiler: Any, **kw: Any) -> str:
+    (arg,) = element.clauses
+    return f"to_char({compiler.process(arg, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
 
 def ticket_sums(
     session: Session, windows: Sequence[Window], *, distinct_accounts: Sequence[int] = ()
 ) -> dict[tuple[Bucket, str], Sums]:
-    """Per (window index, served tier): counts, sums and the severity mix, from one grouped scan over
-    the disjoint segments of the windows; and the distinct accounts with tickets for the windows listed
-    in `distinct_accounts` (which must not overlap), from a second scan (a COUNT DISTINCT does not add
-    up over segments or severities)."""
-    segments = _segments(windows)
+    """Per (window index, served tier): counts, sums and the severity mix, from one scan grouped by
+    UTC day, tier and severity (windows are whole UTC days; each day's sums are added to every window
+    that holds it); and the distinct accounts with tickets for the windows listed in
+    `distinct_accounts`, one query each (a COUNT DISTINCT does not add up over days)."""
+    lo, hi = min(w.start for w in windows), max(w.end for w in windows)
     solved = Ticket.status.in_(SOLVED_STATUSES)
-    inner = (
-        select(
-            _bucket(segments).label("bucket"),
-            Ticket.sla_tier.label("tier"),
-            Ticket.severity.label("severity"),
-            case((solved, 1), else_=0).label("solved"),
-            case((and_(solved, Ticket.agent_replies <= 1), 1), else_=0).label("fcr"),
-            Ticket.first_response_minutes.label("fr"),
-            Ticket.resolution_minutes.label("res"),
-            case((Ticket.first_response_met.is_not(None), 1), else_=0).label("fr_dec"),
-            case((Ticket.first_response_met.is_(True), 1), else_=0).label("fr_met"),
-            case((Ticket.resolution_met.is_not(None), 1), else_=0).label("res_dec"),
-            case((Ticket.resolution_met.is_(True), 1), else_=0).label("res_met"),
-            Ticket.csat.label("csat"),
-            Ticket.handle_minutes.label("handle"),
-        )
-        .where(Ticket.created_at >= segments[0].start, Ticket.created_at < segments[-1].end)
-        .subquery()
-    )
-    c = inner.c
+    day = utc_day(Ticket.created_at)
     measures = [
-        func.count(), func.sum(c.solved), func.sum(c.fcr), func.sum(c.fr), func.count(c.fr), func.sum(c.res),
-        func.count(c.res), func.sum(c.fr_dec), func.sum(c.fr_met), func.sum(c.res_dec), func.sum(c.res_met),
-        func.sum(c.csat), func.count(c.csat), func.sum(c.handle),
+        func.count(), _count_if(solved), _count_if(and_(solved, Ticket.agent_replies <= 1)),
+        func.sum(Ticket.first_response_minutes), func.count(Ticket.first_response_minutes),
+        func.sum(Ticket.resolution_minutes), func.count(Ticket.resolution_minutes),
+        func.count(Ticket.first_response_met), _count_if(Ticket.first_response_met.is_(True)),
+        func.count(Ticket.resolution_met), _count_if(Ticket.resolution_met.is_(True)),
+        func.sum(Ticket.csat), func.count(Ticket.csat), func.sum(Ticket.handle_minutes),
     ]  # fmt: skip
     rows = session.execute(
-        select(c.bucket, c.tier, c.severity, *measures)
-        .where(c.bucket >= 0)
-        .group_by(c.bucket, c.tier, c.severity)
+        select(day, Ticket.sla_tier, Ticket.severity, *measures)
+        .where(Ticket.created_at >= lo, Ticket.created_at < hi)
+        .group_by(day, Ticket.sla_tier, Ticket.severity)
     ).all()
+    spans = [(w.start.date().isoformat(), w.end.date().isoformat()) for w in windows]
     out: dict[tuple[Bucket, str], Sums] = defaultdict(Sums)
-    for bucket, tier, severity, *values in rows:
-        segment = segments[int(bucket)]
+    for name, tier, severity, *values in rows:
         n = [int(v or 0) for v in values]
-        for i, w in enumerate(windows):
-            if w.start <= segment.start and segment.end <= w.end:
+        for i, (first, after) in enumerate(spans):
+            if first <= name < after:
                 out[i, tier].add(severity, n)
-    if distinct_accounts:
-        chosen = [windows[i] for i in distinct_accounts]
-        acc = (
-            select(
-                _bucket(chosen).label("bucket"), Ticket.sla_tier.label("tier"), Ticket.account_id.label("aid")
-            )
-            .where(
-                Ticket.created_at >= min(w.start for w in chosen),
-                Ticket.created_at < max(w.end for w in chosen),
-            )
-            .subquery()
-        )
+    for i in distinct_accounts:
+        w = windows[i]
         counted = session.execute(
-            select(acc.c.bucket, acc.c.tier, func.count(distinct(acc.c.aid)))
-            .where(acc.c.bucket >= 0)
-            .group_by(acc.c.bucket, acc.c.tier)
+            select(Ticket.sla_tier, func.count(distinct(Ticket.account_id)))
+            .where(Ticket.created_at >= w.start, Ticket.created_at < w.end)
+            .group_by(Ticket.sla_tier)
         )
-        for bucket, tier, count in counted:
-            out[distinct_accounts[int(bucket)], tier].accounts = int(count or 0)
+        for tier, count in counted:
+            out[i, tier].accounts = int(count or 0)
     return dict(out)
 
 

@@ -8,6 +8,7 @@ from bot.reports import service as reports
 from bot.reports.periods import ReportPeriod, parse_period, windows
 from bot.views import report as report_view
 from tests.reports.dataset import NOW, seed
+from tests.sla.factories import utc
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_starter_and_empty_tier(report):
 
 def test_weekly_series(report):
     weeks = report.weeks["enterprise"]
-    assert len(weeks) == 12 and weeks[-1].end == NOW
+    assert len(weeks) == 12 and weeks[-1].end == utc(2026, 11, 23)
     assert weeks[-1].attainment == 0.5 and weeks[-1].tickets == 4  # the 7d period
     assert weeks[-2].attainment == 1.0 and weeks[-2].mttr_minutes == 360  # T5
     assert all(w.tickets == 0 and w.attainment is None for w in weeks[:-2])
