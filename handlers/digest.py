@@ -14,10 +14,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.digest import service as digest
+from bot.reports import service as reports
 from bot.services import Services
 from bot.text import clean_input
 from bot.views import digest as digest_view
 from bot.views import digest_ids, digest_subs
+from bot.views import report as report_view
 from bot.views.format import escape_mrkdwn, user_mention
 from handlers._context import services_of
 from handlers._guard import guarded
@@ -37,6 +39,8 @@ def answer(services: Services, text: str, user_id: str, channel_id: str) -> dict
 
 def _answer(services: Services, verb: str, rest: list[str], user_id: str, channel_id: str) -> dict[str, Any]:
     now = services.clock()
+    if verb in ("subscribe", "unsubscribe", "stop") and reports.is_weekly_report(rest):
+        return _weekly_report(services, verb, rest, user_id, channel_id)
     if verb == "subscribe":
         subscribed = digest.subscribe(
             services.db, services.policy, services.settings.default_timezone, rest, channel_id, user_id, now
@@ -52,6 +56,23 @@ def _answer(services: Services, verb: str, rest: list[str], user_id: str, channe
     if verb == "list":
         return digest_subs.list_message(digest.list_subscriptions(services.db, services.policy, now))
     return digest_subs.help_message()
+
+
+def _weekly_report(
+    services: Services, verb: str, rest: list[str], user_id: str, channel_id: str
+) -> dict[str, Any]:
+    """`/digest subscribe [#ch] weekly-report mon 09:00` and `/digest unsubscribe [#ch] weekly-report`."""
+    if verb == "subscribe":
+        subscribed = reports.subscribe_weekly(
+            services.db, rest, channel_id, user_id, services.clock(), services.settings.default_timezone
+        )
+        if isinstance(subscribed, reports.CadenceRefusal):
+            return digest_subs.refused_message(subscribed)
+        return report_view.weekly_subscribed_message(subscribed)
+    unsubscribed = reports.unsubscribe_weekly(services.db, rest, channel_id)
+    if isinstance(unsubscribed, reports.CadenceRefusal):
+        return digest_subs.refused_message(unsubscribed)
+    return report_view.weekly_unsubscribed_message(unsubscribed)
 
 
 def check_membership(client: WebClient, channel: str) -> dict[str, Any] | None:

@@ -100,6 +100,7 @@ class FakeSlack:
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     not_in_channel: set[str] = field(default_factory=set)
     user_tz: dict[str, str] = field(default_factory=dict)
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, bytes, shares
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -114,7 +115,16 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
+                body_bytes = self.rfile.read(length)
+                if self.path.startswith("/upload/"):  # files.uploadV2 step 2: raw bytes, plain-text answer
+                    status, text = fake._upload_bytes(self.path, body_bytes)
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(text)))
+                    self.end_headers()
+                    self.wfile.write(text.encode())
+                    return
+                raw = body_bytes.decode()
                 status, headers, body = fake._handle(self.path, self.headers, raw)
                 payload = json.dumps(body).encode()
                 self.send_response(status)
@@ -248,6 +258,53 @@ class FakeSlack:
                 "ok": True,
                 "user": {"id": user, "name": user.lower(), "tz": self.user_tz.get(user, "UTC")},
             }
+        if method.startswith("files."):
+            return self._files(method, p)
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
         return {"ok": True}
+
+    # --- files.uploadV2 (the per-tier report's chart) ---------------------------------------------------
+    # slack_sdk's files_upload_v2 makes three requests: files.getUploadURLExternal (filename, length)
+    # answers an upload URL and a file id; the bytes are POSTed to that URL (plain-text "OK - <size>");
+    # files.completeUploadExternal (files=[{id, title}], channel_id, initial_comment) shares the file and
+    # answers {"ok": true, "files": [{...file...}]}. Shapes as documented for the Web API.
+
+    def _files(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        if method == "files.getUploadURLExternal":
+            if not p.get("filename") or not str(p.get("length") or "").isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._ts):010d}"
+            with self._lock:
+                self.uploads[file_id] = {"filename": p["filename"], "length": int(p["length"]), "data": None}
+            assert self._server is not None
+            url = f"http://{self.host}:{self._server.server_address[1]}/upload/{file_id}"
+            return {"ok": True, "upload_url": url, "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = p.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            shared = []
+            for f in files:
+                upload = self.uploads.get(f.get("id", ""))
+                if upload is None or upload["data"] is None:
+                    return {"ok": False, "error": "file_not_found"}
+                upload.update(
+                    title=f.get("title"), channel=p.get("channel_id"), comment=p.get("initial_comment")
+                )
+                channels = [p["channel_id"]] if p.get("channel_id") else []
+                shared.append({
+                    "id": f["id"], "name": upload["filename"], "title": f.get("title") or upload["filename"],
+                    "mimetype": "image/png" if upload["filename"].endswith(".png") else "application/octet-stream",
+                    "size": len(upload["data"]), "channels": channels, "is_public": bool(channels),
+                })  # fmt: skip
+            return {"ok": True, "files": shared}
+        return {"ok": False, "error": "unknown_method"}
+
+    def _upload_bytes(self, path: str, data: bytes) -> tuple[int, str]:
+        file_id = path.removeprefix("/upload/")
+        with self._lock:
+            upload = self.uploads.get(file_id)
+            if upload is None:
+                return 404, "file_not_found"
+            upload["data"] = data
+        return 200, f"OK - {len(data)}"

@@ -12,26 +12,45 @@ Plain data; the words and the chart are `bot.views.report` and `bot.views.report
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bot.digest.periods import CadenceRefusal, Occurrence, occurrences
 from bot.policy.model import SEVERITIES, Policy
-from bot.reports import aggregate
+from bot.reports import aggregate, subscriptions
 from bot.reports.aggregate import Sums
 from bot.reports.periods import DEFAULT_PERIOD, ReportPeriod, Window, parse_period, windows
+from bot.reports.subscriptions import (
+    ReportSubscribed,
+    ReportUnsubscribed,
+    WeeklyReportSubscription,
+    is_weekly_report,
+)
 from bot.sla.metrics import PeriodMetrics
+from storage.db import Database
 
 __all__ = [
     "DEFAULT_PERIOD",
+    "CadenceRefusal",
+    "Occurrence",
     "PeriodMetrics",
     "ReportPeriod",
+    "ReportSubscribed",
+    "ReportUnsubscribed",
     "TierReport",
     "TierRow",
     "WeekPoint",
+    "WeeklyReportSubscription",
+    "active_subscriptions",
+    "due_weeks",
+    "is_weekly_report",
+    "mark_checked",
     "parse_period",
+    "subscribe_weekly",
     "tier_report",
+    "unsubscribe_weekly",
 ]
 
 
@@ -61,10 +80,15 @@ class WeekPoint:
 class TierReport:
     period: ReportPeriod
     start: datetime
-    end: datetime
+    end: datetime  # exclusive: midnight UTC after the day the report was made
     previous_start: datetime
     rows: tuple[TierRow, ...]
     weeks: dict[str, tuple[WeekPoint, ...]]  # tier key -> CHART_WEEKS points, oldest first
+
+    @property
+    def last_day(self) -> datetime:
+        """The period's last day (inclusive), for display."""
+        return self.end - timedelta(days=1)
 
     @property
     def empty(self) -> bool:
@@ -142,4 +166,31 @@ def tier_report(
             m = _metrics(week, sums.get((i + 2, key)), breaches.get((i + 2, key), (0, 0)), hourly)
             points.append(WeekPoint(week.start, week.end, m.sla_attainment, m.mttr_minutes, m.tickets))
         series[key] = tuple(points)
-    return TierReport(period, w.current.start, now, w.previous.start, tuple(rows), series)
+    return TierReport(period, w.current.start, w.current.end, w.previous.start, tuple(rows), series)
+
+
+# --- weekly report subscriptions (`/digest subscribe #ch weekly-report mon 09:00`) -------------------
+
+
+def subscribe_weekly(
+    db: Database, args: list[str], channel_id: str, user: str, now: datetime, default_tz: str
+) -> ReportSubscribed | CadenceRefusal:
+    """Create or replace the channel's weekly report schedule from the words after `subscribe`."""
+    return subscriptions.subscribe(db, args, channel_id, user, now, default_tz)
+
+
+def unsubscribe_weekly(db: Database, args: list[str], channel_id: str) -> ReportUnsubscribed | CadenceRefusal:
+    return subscriptions.unsubscribe(db, args, channel_id)
+
+
+def active_subscriptions(db: Database) -> list[WeeklyReportSubscription]:
+    return subscriptions.active(db)
+
+
+def due_weeks(sub: WeeklyReportSubscription, after: datetime, until: datetime) -> list[Occurrence]:
+    """The subscription's posting times in (after, until], oldest first."""
+    return occurrences(sub.cadence, after, until)
+
+
+def mark_checked(db: Database, sub: WeeklyReportSubscription, until: datetime) -> None:
+    subscriptions.checked(db, sub.id, until)

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.reports.service import PeriodMetrics, ReportPeriod, TierReport, TierRow
+from bot.reports.service import (
+    PeriodMetrics,
+    ReportPeriod,
+    ReportSubscribed,
+    ReportUnsubscribed,
+    TierReport,
+    TierRow,
+)
 from bot.views import report_ids
 from bot.views.blocks import context, divider, fallback, header, section
-from bot.views.format import duration, escape_mrkdwn, money
+from bot.views.digest_subs import describe_cadence, notice
+from bot.views.format import duration, escape_mrkdwn, local_time, money
 
 NA = "n/a"
 PERIOD_WORDS = {"7d": "last 7 days", "30d": "last 30 days", "quarter": "last quarter (13 weeks)"}
@@ -116,8 +125,9 @@ def title(report: TierReport) -> str:
 def span(report: TierReport) -> str:
     day = "%d %b %Y"
     return (
-        f"{report.start:{day}} – {report.end:{day}} (UTC), against "
-        f"{report.previous_start:{day}} – {report.start:{day}}. Changes are this period minus the previous one."
+        f"{report.start:{day}} – {report.last_day:{day}} (UTC days), against "
+        f"{report.previous_start:{day}} – {report.start - timedelta(days=1):{day}}. "
+        "Changes are this period minus the previous one."
     )
 
 
@@ -196,3 +206,24 @@ def sla_help_message() -> dict[str, Any]:
 
 def failed_message() -> dict[str, Any]:
     return {"text": "The report could not be computed just now (logged). Try again in a minute."}
+
+
+# --- /digest subscribe ... weekly-report -------------------------------------------------------------
+
+
+def weekly_subscribed_message(result: ReportSubscribed) -> dict[str, Any]:
+    sub, nxt = result.subscription, result.next_post
+    when = local_time(nxt.at, sub.cadence.zone) if nxt is not None else "not within a year"
+    verb = "Changed the weekly report of" if result.replaced else "Subscribed"
+    text = (
+        f":bar_chart: {verb} <#{sub.channel}>{'' if result.replaced else ' to the weekly per-tier report'}: "
+        f"{escape_mrkdwn(describe_cadence(sub.cadence))}."
+    )
+    blocks = [section(text), context(f"Next: *{when}*. `/digest unsubscribe weekly-report` stops it.")]
+    return {"text": fallback(f"Weekly per-tier report: {describe_cadence(sub.cadence)}"), "blocks": blocks}
+
+
+def weekly_unsubscribed_message(result: ReportUnsubscribed) -> dict[str, Any]:
+    if result.removed:
+        return notice(f"<#{result.channel}> will get no more weekly per-tier reports.")
+    return notice(f"<#{result.channel}> is not subscribed to the weekly report; nothing changed.")

@@ -50,7 +50,7 @@ def render_png(report: TierReport) -> bytes:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="best", fontsize="small")
     fig.autofmt_xdate()
-    fig.suptitle(f"tierbot: per-tier report, {report.start:%d %b} – {report.end:%d %b %Y}")
+    fig.suptitle(f"tierbot: per-tier report, {report.start:%d %b} – {report.last_day:%d %b %Y}")
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
