@@ -8,10 +8,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import decision, decision_actions, digest, home, reminders, report, tier
+from handlers import decision, decision_actions, digest, home, quarterly, reminders, report, tier
 
 
 def register_all(app: App, services: Services) -> None:
+    quarterly.register(app)  # before tier: it answers `/tier reviews`
     tier.register(app, services)
     decision.register(app)
     decision_actions.register(app)

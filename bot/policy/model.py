@@ -139,6 +139,9 @@ class Tier(_Strict):
     coverage: str
     hourly_cost: Decimal = Field(ge=0)
     entitlements: tuple[str, ...] = ()
+    # Structured flag behind the "quarterly technical account reviews" entitlement text: accounts of
+    # this tier get a review due every quarter (the `quarterly-reviews` job).
+    quarterly_review: bool = False
     sla: dict[str, SlaTarget]
 
     @field_validator("sla")
