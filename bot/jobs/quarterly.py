@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Any
 
 from bot.quarterly import service as quarterly
 from bot.schedule.context import JobContext, JobSpec
@@ -25,8 +26,8 @@ QUARTERLY_REVIEWS = "quarterly-reviews"
 Context = JobContext[Services]
 
 
-def _slack_user(owner: str | None) -> bool:
-    return owner is not None and owner[:1] in ("U", "W") and owner.isalnum() and owner.isupper()
+def _slack_user(owner: str) -> bool:
+    return owner[:1] in ("U", "W") and owner.isalnum() and owner.isupper()
 
 
 def run_quarterly_reviews(ctx: Context) -> None:
@@ -34,13 +35,17 @@ def run_quarterly_reviews(ctx: Context) -> None:
     services = ctx.services
     with ctx.session() as session:
         added = quarterly.ensure_schedules(session, services.policy, ctx.at)
-        if added:
-            ctx.note(f"quarterly reviews: {added} account(s) got their first review date")
+    if added:
+        ctx.note(f"quarterly reviews: {added} account(s) got their first review date")
+    # Briefs are read first and the session closed before posting: the ledger writes on its own
+    # connection, which SQLite would find locked behind an open transaction.
+    owed: list[tuple[DeliveryKey, str, dict[str, Any]]] = []
+    with services.db.session() as session:
         due = quarterly.due_for_reminder(
             session, services.policy, ctx.at, services.settings.quarterly_review_lead_days
         )
         for review in due:
-            if not _slack_user(review.owner):
+            if review.owner is None or not _slack_user(review.owner):
                 ctx.note(
                     f"quarterly review of account {review.account_id}: owner {review.owner!r} is not a Slack user id"
                 )
@@ -51,8 +56,9 @@ def run_quarterly_reviews(ctx: Context) -> None:
             if status_of(services.db, key) is not None:
                 continue  # reminded already: no brief to compute
             brief = quarterly.brief(session, services.policy, review, ctx.at, services.settings.at_risk_share)
-            message = quarterly_view.reminder_message(brief, ctx.at)
-            ctx.outcomes.append(ctx.poster.deliver(key, partial(payload, message, user=review.owner)))
+            owed.append((key, review.owner, quarterly_view.reminder_message(brief, ctx.at)))
+    for key, owner, message in owed:
+        ctx.outcomes.append(ctx.poster.deliver(key, partial(payload, message, user=owner)))
 
 
 JOBS: list[JobSpec[Services]] = [
