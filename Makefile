@@ -19,6 +19,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers storage tests bench
 	$(BIN)/mypy bot handlers storage
+	$(BIN)/lint-imports
 
 unit: $(STAMP)
 	$(BIN)/pytest

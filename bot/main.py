@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 import handlers
 from bot.services import Services
 from bot.slack_api import web_client
+from handlers._shape import PayloadShape, answer_for_failure
 from storage.idempotency import claim, release
 
 if TYPE_CHECKING:
@@ -86,17 +87,24 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
         logger=logging.getLogger("tierbot.bolt"),
     )
 
+    app.use(PayloadShape())
     app.use(Plumbing(services))
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> None:
-        # A listener that failed gives its event claim back, so Slack's retry does the work.
+    def on_error(error: Exception, body: Any) -> BoltResponse | None:
+        # The log names the failure, never the payload (it may hold anything a user typed).
         log.error("listener failed: %s: %s", type(error).__name__, error)
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
+            # A listener that failed gives its event claim back and answers 500, so Slack's retry
+            # does the work (nobody is waiting on an event's response).
             release(services.db, f"event:{event_id}")
+            return None
+        # A person is waiting on everything else: one clear line instead of a 500, which Slack would
+        # show them as "dispatch_failed".
+        return answer_for_failure(body)
 
-    handlers.register_all(app, services)
+    handlers.register_all(app)
     return app
 
 

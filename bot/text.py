@@ -1,4 +1,5 @@
-"""Text hygiene shared by every surface: normalising names, cleaning user input, escaping mrkdwn."""
+"""Text hygiene shared by every surface: normalising names and cleaning user input. (Escaping mrkdwn
+is Slack formatting: `bot.views.format.escape_mrkdwn`.)"""
 
 from __future__ import annotations
 
@@ -37,11 +38,6 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def escape_mrkdwn(text: str) -> str:
-    """Neutralise Slack control sequences (<!channel>, <@U1>, links) in text we did not write."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
     return text if len(text) <= limit else text[: max(0, limit - len(ellipsis))] + ellipsis
 
@@ -57,3 +53,17 @@ def is_cjk(char: str) -> bool:
         or 0xAC00 <= code <= 0xD7AF  # hangul
         or 0xF900 <= code <= 0xFAFF
     )
+
+
+# Row ids are 32-bit integers in PostgreSQL: a larger number in a payload is no row of ours, and
+# passing it on makes the database refuse the query (which the user would read as an outage).
+MAX_ROW_ID = 2**31 - 1
+
+
+def as_row_id(value: object) -> int | None:
+    """A positive database id from payload text ('42'), or None for anything else ('x', '0', '9' * 20)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ROW_ID else None

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.decisions import service
 from bot.decisions.results import Changed, Refused
+from bot.text import as_row_id
 from bot.views import decision_ids as ids
 from bot.views.decision_dialogs import read_metadata, reverse_modal, review_modal, view_modal
 from bot.views.decision_record import refusal_text
@@ -27,7 +28,7 @@ CHANGED = "decision_changed"
 def _decision_id(action: dict[str, Any]) -> int | None:
     raw = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
     head = raw.split(":", 1)[0]
-    return int(head) if head.isdigit() else None
+    return as_row_id(head)
 
 
 def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -103,13 +104,14 @@ def mark_reviewed(
     ack()
     services = services_of(context)
     value = (action.get("selected_option") or {}).get("value", "")
-    decision_id, _, outcome = value.partition(":")
-    if not decision_id.isdigit():
+    raw_id, _, outcome = value.partition(":")
+    decision_id = as_row_id(raw_id)
+    if decision_id is None:
         return
     result = service.review(
         services.db,
         services.settings.admin_user_ids,
-        int(decision_id),
+        decision_id,
         actor=user_of(body),
         outcome=outcome,
         now=services.clock(),
@@ -255,7 +257,7 @@ def open_clicked(
     user = user_of(body)
     value = action.get("value") or ""
     channel = (body.get("channel") or {}).get("id")
-    account_id = int(value) if value.isdigit() else None
+    account_id = as_row_id(value)
     opened = service.start_new(services.db, user, services.clock(), channel=channel, account_id=account_id)
     open_frame(services, client, body, opened, user)
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.reviews import service as reviews
+from bot.text import as_row_id
 from bot.views import reminder_ids
 from bot.views import reminders as reminder_view
 from bot.views.blocks import fallback, section
@@ -23,14 +24,22 @@ def snooze(
 ) -> None:
     ack()
     choice = str(action.get("action_id", "")).rpartition(":")[2]
-    try:
-        decision_id = int(str(action.get("value") or ""))
-    except ValueError:
+    decision_id = as_row_id(action.get("value"))
+    if decision_id is None:
         return
     services = services_of(context)
     user = body.get("user", {}).get("id", "")
     tz = ZoneInfo(services.settings.default_timezone)
-    until = reviews.snooze_reminder(services.db, decision_id, user, choice, services.clock())
+    snoozed = reviews.snooze_reminder(
+        services.db, decision_id, user, choice, services.clock(), services.settings.admin_user_ids
+    )
+    if isinstance(snoozed, reviews.Refused):
+        # Ephemeral, and the reminder is left as it is: its buttons stay for the owner.
+        respond(
+            replace_original=False, response_type="ephemeral", **reminder_view.snooze_refused_message(snoozed)
+        )
+        return
+    until = snoozed.until
     blocks = (body.get("message") or {}).get("blocks")
     if blocks:
         respond(replace_original=True, **reminder_view.snoozed_message(blocks, decision_id, user, until, tz))

@@ -5,39 +5,30 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.accounts.lookup import Outcome, account_card, card_valid_until, lookup
-from bot.accounts.matching import MatchKind
-from bot.accounts.overrides import OverrideError, clear_override, parse_set, set_override
+from bot.accounts import service
+from bot.accounts.cards import AccountCard
+from bot.accounts.lookup import Lookup
+from bot.accounts.service import Verb
+from bot.policy.model import Policy
 from bot.services import Services
-from bot.text import clean_input, escape_mrkdwn
+from bot.text import as_row_id
 from bot.views import tier_card, tier_ids
 from bot.views.blocks import section
+from handlers._context import services_of
 from handlers._guard import guarded
 from storage.idempotency import claim, release
 
 log = logging.getLogger(__name__)
-
-ADMIN_ONLY = "Only tierbot admins (ADMIN_USER_IDS) can set or clear tier overrides. Nothing was changed."
-
-
-def _resolve_one(services: Services, name: str) -> int:
-    match = services.account_index().match(name)
-    if match.account_id is not None:
-        return match.account_id
-    if match.kind is MatchKind.AMBIGUOUS:
-        names = ", ".join(escape_mrkdwn(c.name) for c in match.candidates[:5])
-        raise OverrideError(f"`{escape_mrkdwn(name)}` could be {names}. Use the account's id or full name.")
-    raise OverrideError(f"No account matches `{escape_mrkdwn(name)}`.")
+_LOOKUP = Verb.LOOKUP  # read once: an enum member read costs ~100 ns
 
 
 def answer(services: Services, text: str, user_id: str) -> dict[str, Any]:
-    """The message a /tier command produces; shared by Slack, the console and tests."""
+    """The message a /tier command produces, as Slack receives it (tests and benches)."""
     message: dict[str, Any] = json.loads(answer_body(services, text, user_id))
     return message
 
@@ -45,18 +36,36 @@ def answer(services: Services, text: str, user_id: str) -> dict[str, Any]:
 def answer_body(services: Services, text: str, user_id: str) -> str:
     """The /tier response as the JSON body Slack receives, `response_type` included.
 
-    Agents look up the same hot accounts over and over: the same question, with no data changed
-    anywhere and the card's clock-driven parts still current, has the same answer, so it is kept
-    serialized. A cache hit then costs a dictionary lookup instead of a json.dumps of a ~2 KB card.
+    Lookups go through the service's one cache with `_rendered` as the rendering: a hit returns the
+    body serialized when it was made, so it costs a dictionary lookup instead of a json.dumps of a
+    ~2 KB card.
     """
-    command = clean_input(text, 1000)
-    verb = command.split(" ", 1)[0].casefold() if command else ""
-    if verb in ("set", "clear"):
-        return _body(_change_override(services, command, verb, user_id))
-    now = services.clock()
-    services.account_index()  # may start a rebuild: the key below names the index the answer comes from
-    key = ("answer", command.casefold(), services.index_version)
-    return services.cached(key, now, lambda: _serialized(_lookup_message(services, command, now)))
+    command = service.parse_command(text)
+    if command.verb is not _LOOKUP:
+        outcome = service.change_override(
+            services.db,
+            services.accounts,
+            services.policy,
+            command,
+            user_id,
+            services.settings.is_admin(user_id),
+            services.clock(),
+        )
+        return _body(tier_card.override_message(outcome))
+    return service.answer(
+        services.db,
+        services.accounts,
+        services.policy,
+        command,
+        services.clock(),
+        services.settings.at_risk_share,
+        _rendered,
+    )
+
+
+def _rendered(result: Lookup, policy: Policy) -> str:
+    # Module-level on purpose: the service keys its cache by this function, so it must be one object.
+    return _body(tier_card.lookup_message(result, policy))
 
 
 def _body(message: dict[str, Any]) -> str:
@@ -65,109 +74,79 @@ def _body(message: dict[str, Any]) -> str:
     return json.dumps({"response_type": "ephemeral", **message}, separators=(",", ":"))
 
 
-def _serialized(made: tuple[dict[str, Any], datetime | None]) -> tuple[str, datetime | None]:
-    message, until = made
-    return _body(message), until
+@guarded
+def tier_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    # Bolt sends a lone string body as it is, labelled JSON because it starts with "{": the cached
+    # answer goes out without being parsed and serialized again on every request.
+    ack(answer_body(services_of(context), command.get("text", ""), command.get("user_id", "")))
 
 
-def _change_override(services: Services, command: str, verb: str, user_id: str) -> dict[str, Any]:
-    if not services.settings.is_admin(user_id):
-        return tier_card.notice_message(ADMIN_ONLY)
+# Replies to buttons go through response_url after the ack, in lazy listeners: a slow Slack then
+# holds a background thread, not the HTTP request Slack is waiting on.
+def ack_only(ack: Ack) -> None:
+    ack()
+
+
+def _card(services: Services, account_id: int) -> AccountCard | None:
+    return service.card(
+        services.db,
+        services.accounts,
+        services.policy,
+        account_id,
+        services.clock(),
+        services.settings.at_risk_share,
+    )
+
+
+@guarded
+def pick(action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    services = services_of(context)
+    account_id = as_row_id(action.get("value"))
+    card = _card(services, account_id) if account_id is not None else None
+    if card is None:
+        respond(replace_original=True, **tier_card.notice_message("That account no longer exists."))
+        return
+    respond(replace_original=True, **tier_card.card_message(card, services.policy))
+
+
+@guarded
+def share(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    services = services_of(context)
+    user = body.get("user", {}).get("id", "")
+    channel = (body.get("channel") or {}).get("id", "")
+    container = body.get("container") or {}
+    # One share per card: a double click or a retried delivery must not post twice.
+    key = f"share:{channel}:{container.get('message_ts', '')}:{action['value']}"
+    if not claim(services.db, key):
+        return
     try:
-        if verb == "set":
-            req = parse_set(command)
-            account_id = _resolve_one(services, req.account)
-            name, tier = set_override(
-                services.db,
-                services.policy,
-                account_id,
-                req.tier,
-                req.reason,
-                user_id,
-                services.clock(),
-                req.until,
-            )
-            services.invalidate()
-            return tier_card.notice_message(f"{escape_mrkdwn(name)} is now *{tier}* (override).")
-        target = command.split(" ", 1)[1] if " " in command else ""
-        if not target:
-            raise OverrideError("Write it as `clear ACCOUNT`.")
-        name, tier = clear_override(
-            services.db,
-            services.policy,
-            _resolve_one(services, target),
-            user_id,
-            services.clock(),
-        )
-        services.invalidate()
-        return tier_card.notice_message(f"Override cleared: {escape_mrkdwn(name)} is *{tier}* by the rules.")
-    except OverrideError as exc:
-        return tier_card.notice_message(str(exc))
-
-
-def _lookup_message(
-    services: Services, command: str, now: datetime
-) -> tuple[dict[str, Any], datetime | None]:
-    result = lookup(services, command, now)
-    if result.outcome is Outcome.HELP:
-        return tier_card.help_message(), None
-    if result.outcome is Outcome.FOUND and result.card is not None:
-        return tier_card.card_message(result.card, services.policy), card_valid_until(result.card, now)
-    if result.outcome is Outcome.CHOOSE:
-        return tier_card.choices_message(result.query, result.candidates), None
-    return tier_card.not_found_message(result.query, result.candidates), None
-
-
-def register(app: App, services: Services) -> None:
-    @app.command("/tier")
-    @guarded
-    def tier_command(ack: Ack, command: dict[str, Any]) -> None:
-        # Bolt sends a lone string body as it is, labelled JSON because it starts with "{": the
-        # cached answer goes out without being parsed and serialized again on every request.
-        ack(answer_body(services, command.get("text", ""), command.get("user_id", "")))
-
-    # Replies to buttons go through response_url after the ack, in lazy listeners: a slow Slack then
-    # holds a background thread, not the HTTP request Slack is waiting on.
-    def ack_only(ack: Ack) -> None:
-        ack()
-
-    def pick(action: dict[str, Any], respond: Respond) -> None:
-        card = account_card(services, int(action["value"]))
+        account_id = as_row_id(action.get("value"))
+        card = _card(services, account_id) if account_id is not None else None
         if card is None:
-            respond(replace_original=True, **tier_card.notice_message("That account no longer exists."))
+            respond(replace_original=False, **tier_card.notice_message("That account no longer exists."))
             return
-        respond(replace_original=True, **tier_card.card_message(card, services.policy))
+        result = respond(
+            response_type="in_channel",
+            replace_original=False,
+            **tier_card.card_message(card, services.policy, shared_by=user),
+        )
+    except BaseException:
+        release(services.db, key)  # nothing was posted: pressing Share again must work
+        raise
+    if result.status_code >= 400:
+        # Slack did not take it: give the claim back so pressing Share again works, and say so.
+        release(services.db, key)
+        client.chat_postEphemeral(
+            channel=channel,
+            user=user,
+            text=tier_card.SHARE_FAILED,
+            blocks=[section(tier_card.SHARE_FAILED)],
+        )
 
-    def share(body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        user = body.get("user", {}).get("id", "")
-        channel = (body.get("channel") or {}).get("id", "")
-        container = body.get("container") or {}
-        # One share per card: a double click or a retried delivery must not post twice.
-        key = f"share:{channel}:{container.get('message_ts', '')}:{action['value']}"
-        if not claim(services.db, key):
-            return
-        try:
-            card = account_card(services, int(action["value"]))
-            if card is None:
-                respond(replace_original=False, **tier_card.notice_message("That account no longer exists."))
-                return
-            result = respond(
-                response_type="in_channel",
-                replace_original=False,
-                **tier_card.card_message(card, services.policy, shared_by=user),
-            )
-        except BaseException:
-            release(services.db, key)  # nothing was posted: pressing Share again must work
-            raise
-        if result.status_code >= 400:
-            # Slack did not take it: give the claim back so pressing Share again works, and say so.
-            release(services.db, key)
-            client.chat_postEphemeral(
-                channel=channel,
-                user=user,
-                text=tier_card.SHARE_FAILED,
-                blocks=[section(tier_card.SHARE_FAILED)],
-            )
 
-    app.action({"action_id": re.compile(tier_ids.PICK_PATTERN)})(ack=ack_only, lazy=[guarded(pick)])
-    app.action(tier_ids.SHARE)(ack=ack_only, lazy=[guarded(share)])
+def register(app: App) -> None:
+    app.command("/tier")(tier_command)
+    app.action({"action_id": re.compile(tier_ids.PICK_PATTERN)})(ack=ack_only, lazy=[pick])
+    app.action(tier_ids.SHARE)(ack=ack_only, lazy=[share])

@@ -7,6 +7,7 @@ receives `response_url` posts (`/response/<id>`).
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -101,6 +102,11 @@ class FakeSlack:
     not_in_channel: set[str] = field(default_factory=set)
     user_tz: dict[str, str] = field(default_factory=dict)
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, bytes, shares
+    # conversations.members: who is in each channel, set by tests. A channel not listed is one Slack
+    # will not show the bot (channel_not_found). A page holds at most `members_page` ids, whatever
+    # `limit` asks (Slack may return fewer), so tests can make a list span pages.
+    members: dict[str, list[str]] = field(default_factory=dict)
+    members_page: int = 200
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -178,6 +184,8 @@ class FakeSlack:
             self.responses.clear()
             self.failures.clear()
             self.not_in_channel.clear()
+            self.members.clear()
+            self.members_page = 200
 
     # -- protocol ------------------------------------------------------------------------------------
     def _handle(self, path: str, headers: Any, raw: str) -> tuple[int, dict[str, str], dict[str, Any]]:
@@ -252,6 +260,8 @@ class FakeSlack:
                     "is_member": channel not in self.not_in_channel,
                 },
             }
+        if method == "conversations.members":
+            return self._members(p)
         if method == "users.info":
             user = p.get("user", "")
             return {
@@ -263,6 +273,25 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
         return {"ok": True}
+
+    def _members(self, p: dict[str, Any]) -> dict[str, Any]:
+        """A page of conversations.members, with an opaque cursor like Slack's ("" on the last page)."""
+        channel = p.get("channel", "")
+        if channel not in self.members:
+            return {"ok": False, "error": "channel_not_found"}
+        limit = int(p.get("limit") or 100)
+        if not 0 < limit < 1000:
+            return {"ok": False, "error": "invalid_limit"}
+        try:
+            start = (
+                int(base64.b64decode(p["cursor"]).decode().removeprefix("user:")) if p.get("cursor") else 0
+            )
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        end = start + min(limit, self.members_page)
+        ids = self.members[channel]
+        following = base64.b64encode(f"user:{end}".encode()).decode() if end < len(ids) else ""
+        return {"ok": True, "members": ids[start:end], "response_metadata": {"next_cursor": following}}
 
     # --- files.uploadV2 (the per-tier report's chart) ---------------------------------------------------
     # slack_sdk's files_upload_v2 makes three requests: files.getUploadURLExternal (filename, length)

@@ -24,10 +24,11 @@ from typing import Any, TextIO, cast, overload
 
 from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.accounts.bulk import BATCH, ROW_ID, insert_rows, insert_with_ids, sqlite_cache, update_rows
 from bot.accounts.csv_rows import AccountRow, ProgressFn, RowError, read_account_rows
+from bot.accounts.tiering import newest_override_id
 from bot.policy.evaluate import AccountFacts, Override, evaluate
 from bot.policy.model import Policy
 from storage.db import Database
@@ -179,23 +180,18 @@ def _stored_accounts(session: Session) -> dict[int, Stored]:
 
 
 def _active_overrides(session: Session, now: datetime) -> dict[int, Override]:
-    """The override tiering.active_override would pick for each account, in one query."""
-    t = TierOverride.__table__.c
+    """The override tiering.active_override picks, for every account, in one query."""
+    o = aliased(TierOverride)
     rows = session.execute(
-        select(t.account_id, t.tier, t.reason, t.set_by, t.expires_at)
-        .where(t.cleared_at.is_(None))
-        .order_by(t.account_id, t.created_at.desc(), t.id.desc())
-    )
-    latest: dict[int, Override | None] = {}
-    for row in rows:
-        if row.account_id in latest:
-            continue
-        # As in active_override: only the newest uncleared override counts, even once it has expired.
-        expired = row.expires_at is not None and row.expires_at <= now
-        latest[row.account_id] = (
-            None if expired else Override(row.tier, row.reason, row.set_by, row.expires_at)
+        select(o.account_id, o.tier, o.reason, o.set_by, o.expires_at).where(
+            o.cleared_at.is_(None), o.id == newest_override_id(o.account_id)
         )
-    return {k: v for k, v in latest.items() if v is not None}
+    )
+    return {
+        row.account_id: Override(row.tier, row.reason, row.set_by, row.expires_at)
+        for row in rows
+        if row.expires_at is None or row.expires_at > now
+    }
 
 
 class _Tiers:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 
 from sqlalchemy import update
 
@@ -24,8 +25,35 @@ _SET = re.compile(
 )
 
 
+class Refusal(StrEnum):
+    """Why an override was not set or cleared."""
+
+    NOT_ADMIN = "not_admin"
+    SET_SYNTAX = "set_syntax"
+    CLEAR_SYNTAX = "clear_syntax"
+    BAD_DATE = "bad_date"  # subject: the date as written
+    NO_REASON = "no_reason"
+    UNKNOWN_TIER = "unknown_tier"  # subject: the tier as written; options: the tier keys
+    ALREADY_ENDED = "already_ended"
+    ACCOUNT_GONE = "account_gone"
+    NO_ACTIVE_OVERRIDE = "no_active_override"  # subject: the account's name
+    AMBIGUOUS = "ambiguous"  # subject: the query; options: the names it could be
+    NO_MATCH = "no_match"  # subject: the query
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: Refusal
+    subject: str = ""
+    options: tuple[str, ...] = ()
+
+
 class OverrideError(ValueError):
-    """A request to override that cannot be carried out; the message is for the user."""
+    """A request to override that cannot be carried out; views say why from `refused`."""
+
+    def __init__(self, refused: Refused) -> None:
+        super().__init__(refused.reason.value, refused.subject)
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -37,18 +65,23 @@ class SetRequest:
 
 
 def parse_set(text: str) -> SetRequest:
-    m = _SET.match(clean_input(text, 1000))
+    return parse_clean_set(clean_input(text, 1000))
+
+
+def parse_clean_set(text: str) -> SetRequest:
+    """`parse_set` of a text already through `clean_input` (the /tier command is cleaned once)."""
+    m = _SET.match(text)
     if not m:
-        raise OverrideError("Write it as `set ACCOUNT to TIER [until YYYY-MM-DD]: REASON`.")
+        raise OverrideError(Refused(Refusal.SET_SYNTAX))
     until = None
     if m["until"]:
         try:
             until = date.fromisoformat(m["until"])
         except ValueError as exc:
-            raise OverrideError(f"`{m['until']}` is not a date.") from exc
+            raise OverrideError(Refused(Refusal.BAD_DATE, m["until"])) from exc
     reason = (m["reason"] or "").strip()
     if not reason:
-        raise OverrideError("An override needs a reason, e.g. `: renewal negotiation`.")
+        raise OverrideError(Refused(Refusal.NO_REASON))
     return SetRequest(m["account"].strip(), m["tier"].strip(), until, reason)
 
 
@@ -65,16 +98,15 @@ def set_override(
     """Returns (account name, tier name). Replaces any active override."""
     tier = policy.find_tier(tier_text)
     if tier is None:
-        names = ", ".join(t.key for t in policy.tiers)
-        raise OverrideError(f"`{tier_text}` is not a tier. Tiers: {names}.")
+        raise OverrideError(Refused(Refusal.UNKNOWN_TIER, tier_text, tuple(t.key for t in policy.tiers)))
     # "until 2027-03-31" holds through that day: it ends when the next one starts (UTC).
     expires = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC) if until else None
     if expires is not None and expires <= now:
-        raise OverrideError("The override would already have ended; pick a date after today.")
+        raise OverrideError(Refused(Refusal.ALREADY_ENDED))
     with db.session() as session:
         account = session.get(Account, account_id)
         if account is None:
-            raise OverrideError("That account no longer exists.")
+            raise OverrideError(Refused(Refusal.ACCOUNT_GONE))
         session.execute(
             update(TierOverride)
             .where(TierOverride.account_id == account_id, TierOverride.cleared_at.is_(None))
@@ -107,9 +139,9 @@ def clear_override(
     with db.session() as session:
         account = session.get(Account, account_id)
         if account is None:
-            raise OverrideError("That account no longer exists.")
+            raise OverrideError(Refused(Refusal.ACCOUNT_GONE))
         if active_override(session, account_id, now) is None:
-            raise OverrideError(f"{account.name} has no active override.")
+            raise OverrideError(Refused(Refusal.NO_ACTIVE_OVERRIDE, account.name))
         session.execute(
             update(TierOverride)
             .where(TierOverride.account_id == account_id, TierOverride.cleared_at.is_(None))

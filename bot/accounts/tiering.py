@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, ScalarSelect, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.policy.evaluate import AccountFacts, Override, TierResult, evaluate
 from bot.policy.model import Policy
@@ -19,12 +19,28 @@ def facts_of(account: Account) -> AccountFacts:
     )
 
 
-def active_override(session: Session, account_id: int, now: datetime) -> TierOverride | None:
-    row = session.scalars(
-        select(TierOverride)
+def newest_override_id(
+    account_id: ColumnElement[int] | InstrumentedAttribute[int] | int,
+) -> ScalarSelect[int]:
+    """Which override counts for an account: its newest uncleared one. The one definition, used by
+    the ORM path below, by the card's Core statement (`cards.card_statement`, correlated to
+    `Account.id`) and by the importer for every account at once. When that override has expired,
+    none counts: an older one never comes back."""
+    return (
+        select(TierOverride.id)
         .where(TierOverride.account_id == account_id, TierOverride.cleared_at.is_(None))
         .order_by(TierOverride.created_at.desc(), TierOverride.id.desc())
         .limit(1)
+        # Correlated to whatever names the account outside (accounts, an alias of tier_overrides),
+        # never to a plain tier_overrides outside: `active_override` selects from that table itself.
+        .correlate_except(TierOverride)
+        .scalar_subquery()
+    )
+
+
+def active_override(session: Session, account_id: int, now: datetime) -> TierOverride | None:
+    row = session.scalars(
+        select(TierOverride).where(TierOverride.id == newest_override_id(account_id))
     ).first()
     if row is None or (row.expires_at is not None and row.expires_at <= now):
         return None

@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.accounts.importer import ImportReport, import_accounts
+from bot.accounts import service
+from bot.accounts.importer import ImportReport
 from bot.cli.context import console, errors, fail, load_services
 from bot.policy.model import Policy
 
@@ -137,7 +138,7 @@ def import_accounts_command(
     services = load_services()
     try:
         with _ImportProgress(console, file.stat().st_size) as progress:
-            report = import_accounts(
+            report = service.import_accounts(
                 services.db,
                 services.policy,
                 file,

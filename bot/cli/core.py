@@ -86,7 +86,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
                 from bot.main import start_scheduler
 
                 start_scheduler(services)
-            SocketModeHandler(create_app(services), settings.slack_app_token.get_secret_value()).start()
+            SocketModeHandler(create_app(services), settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
         elif settings.has_slack_http:
             from bot.slack.server import serve as gunicorn_serve
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import typer
@@ -24,6 +24,54 @@ def _parse_at(text: str | None, services: Services) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(services.settings.default_timezone))
     return value.astimezone(UTC)
+
+
+# An --at typed to the current minute means "now": a few seconds ahead is not the future.
+FUTURE_TOLERANCE = timedelta(minutes=1)
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _ahead(when: datetime, now: datetime) -> str:
+    from bot.views.format import duration
+
+    return duration((when - now).total_seconds() / 60)
+
+
+def _future_refused(name: str, when: datetime, now: datetime) -> str:
+    return (
+        f"--at {_stamp(when)} is {_ahead(when, now)} in the future. A real run of {name} as of then "
+        "records everything up to that time as done (posted or skipped), so the schedule would never "
+        "post it when the time comes. Preview it with --dry-run, or add --force if that is what you want."
+    )
+
+
+def _future_marks(services: Services, name: str, when: datetime, now: datetime) -> list[str]:
+    """What a forced future run records, so that the operator sees it before it is done."""
+    head = f"--force: running {name} as of {_stamp(when)}, {_ahead(when, now)} ahead of now."
+    if name != "digests":
+        return [
+            head,
+            "What it posts or records is keyed to that time (delivery-ledger periods, review dates, "
+            "tier history), so the schedule will not do it again when that time comes.",
+        ]
+    from bot.digest import service as digest
+
+    owed = digest.owed_until(services.db, services.policy, when)
+    if not owed:
+        return [head, "No subscribed channel has a period due by then: nothing is marked."]
+    lines = [
+        head,
+        "These digest periods are recorded as done (each channel's newest posted now, the older ones "
+        "as skipped) and the schedule will not post them again:",
+    ]
+    for item in owed:
+        keys = [o.key for o in item.periods]
+        shown = ", ".join(keys) if len(keys) <= 2 else f"{keys[0]} … {keys[-1]}"
+        lines.append(f"  #{item.subscription.channel} · {len(keys)} period(s): {shown}")
+    return lines
 
 
 def _where(target: str) -> str:
@@ -94,16 +142,29 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         name: str = typer.Argument(..., help="Job name (see `tierbot jobs list`)."),
         at: str = typer.Option(None, "--at", help="Run as of this ISO time (default: now)."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be posted; post nothing."),
+        force: bool = typer.Option(
+            False, "--force", help="Allow a future --at without --dry-run (it marks those periods done)."
+        ),
     ) -> None:
-        """Run one job now. Posts through the ledger (never twice); without a Slack token it only prints."""
+        """Run one job now. Posts through the ledger (never twice); without a Slack token it only prints.
+
+        A future --at is refused (exit 2) unless --dry-run or --force: a real run records the periods up
+        to that time as done, and the schedule then skips them."""
         from bot.jobs import job_names, run_job
 
         services = load_services()
         if name not in job_names():
             fail(f"unknown job {name!r}; jobs are {', '.join(job_names())}")
         when = _parse_at(at, services)
-        report = run_job(services, name, when, dry_run=dry_run)
         printing = dry_run or services.settings.slack_bot_token is None
+        now = services.clock()
+        # Only a run that records can swallow the future: a dry run, or one without a token, prints.
+        if not printing and when > now + FUTURE_TOLERANCE:
+            if not force:
+                fail(_future_refused(name, when, now), code=2)
+            for line in _future_marks(services, name, when, now):
+                console.print(line, markup=False, highlight=False)
+        report = run_job(services, name, when, dry_run=dry_run)
         for outcome in report.outcomes:
             where = _where(outcome.key.target)
             if outcome.status == "dry_run" and outcome.payload is not None:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import getpass
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from bot.accounts.overrides import OverrideError, clear_override, set_override
-from bot.accounts.tiering import recompute as recompute_tiers
+from bot.accounts import service
+from bot.accounts.overrides import Refusal, Refused
 from bot.cli.context import console, fail, load_services
-from bot.services import Services
-from bot.slack.render import render_message
-from storage.models import Account, TierChange
+from bot.slack.render import mrkdwn_to_text, render_message
+from bot.views import tier_card
 
 
 class _DefaultToShow(typer.core.TyperGroup):
@@ -27,12 +25,11 @@ class _DefaultToShow(typer.core.TyperGroup):
         return super().resolve_command(ctx, args)
 
 
-def _one_account(services: Services, query: str) -> int:
-    match = services.account_index().match(query)
-    if match.account_id is None:
-        names = ", ".join(c.name for c in match.candidates[:5])
-        fail(f"no single account matches {query!r}" + (f" (candidates: {names})" if names else ""))
-    return match.account_id
+def _refused(refused: Refused) -> NoReturn:
+    if refused.reason in (Refusal.AMBIGUOUS, Refusal.NO_MATCH):
+        names = ", ".join(refused.options)
+        fail(f"no single account matches {refused.subject!r}" + (f" (candidates: {names})" if names else ""))
+    fail(mrkdwn_to_text(tier_card.refusal_text(refused)).replace("`", ""))
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
@@ -44,10 +41,17 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
     @tier_app.command("show")
     def show(query: list[str] = typer.Argument(..., help="Account name, id or domain.")) -> None:
         """What `/tier QUERY` shows in Slack, as text."""
-        from handlers.tier import answer
-
         services = load_services()
-        console.print(render_message(answer(services, " ".join(query), "cli")), markup=False, highlight=False)
+        result = service.look_up(
+            services.db,
+            services.accounts,
+            services.policy,
+            service.lookup_command(" ".join(query)),
+            services.clock(),
+            services.settings.at_risk_share,
+        )
+        message = tier_card.lookup_message(result, services.policy)
+        console.print(render_message(message), markup=False, highlight=False)
 
     @tier_app.command("set")
     def set_(
@@ -61,64 +65,57 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         services = load_services()
         try:
             until_date = date.fromisoformat(until) if until else None
-            name, tier_name = set_override(
-                services.db,
-                services.policy,
-                _one_account(services, account),
-                tier,
-                reason,
-                by or getpass.getuser(),
-                services.clock(),
-                until_date,
-            )
-        except (OverrideError, ValueError) as exc:
-            fail(str(exc).replace("`", ""))
-        console.print(f"{name} is now {tier_name} (override)")
+        except ValueError as exc:
+            fail(str(exc))
+        outcome = service.set_override(
+            services.db,
+            services.accounts,
+            services.policy,
+            account,
+            tier,
+            reason,
+            by or getpass.getuser(),
+            services.clock(),
+            until_date,
+        )
+        if isinstance(outcome, Refused):
+            _refused(outcome)
+        console.print(f"{outcome.account} is now {outcome.tier} (override)")
 
     @tier_app.command("clear")
     def clear(account: str, by: str = typer.Option(None, help="Who cleared it.")) -> None:
         """Remove an account's override; the rules decide again."""
         services = load_services()
-        try:
-            name, tier_name = clear_override(
-                services.db,
-                services.policy,
-                _one_account(services, account),
-                by or getpass.getuser(),
-                services.clock(),
-            )
-        except OverrideError as exc:
-            fail(str(exc))
-        console.print(f"override cleared: {name} is {tier_name} by the rules")
+        outcome = service.clear_override(
+            services.db,
+            services.accounts,
+            services.policy,
+            account,
+            by or getpass.getuser(),
+            services.clock(),
+        )
+        if isinstance(outcome, Refused):
+            _refused(outcome)
+        console.print(f"override cleared: {outcome.account} is {outcome.tier} by the rules")
 
     @tier_app.command("history")
     def history(account: str) -> None:
         """Every tier change of an account: when, from, to, why and by whom."""
         services = load_services()
-        account_id = _one_account(services, account)
+        found = service.tier_history(services.db, services.accounts, account)
+        if isinstance(found, Refused):
+            _refused(found)
         table = Table("when (UTC)", "from", "to", "cause", "by", "why")
-        with services.db.session() as session:
-            name = session.get(Account, account_id).name  # type: ignore[union-attr]
-            rows = session.scalars(
-                select(TierChange)
-                .where(TierChange.account_id == account_id)
-                .order_by(TierChange.at, TierChange.id)
-            ).all()
-            for r in rows:
-                table.add_row(
-                    r.at.strftime("%Y-%m-%d %H:%M"), r.from_tier or "—", r.to_tier, r.cause, r.actor, r.detail
-                )
-        console.print(f"tier history of {name}")
+        for r in found.entries:
+            table.add_row(
+                r.at.strftime("%Y-%m-%d %H:%M"), r.from_tier or "—", r.to_tier, r.cause, r.actor, r.detail
+            )
+        console.print(f"tier history of {found.account}")
         console.print(table)
 
     @tier_app.command("recompute")
     def recompute() -> None:
         """Re-evaluate every account (after a policy edit); each change is kept in history."""
         services = load_services()
-        with services.db.session() as session:
-            changes = recompute_tiers(session, services.policy, services.clock(), actor="cli:recompute")
-            if changes:
-                from storage.versions import ACCOUNTS, bump_version
-
-                bump_version(session, ACCOUNTS)
-        console.print(f"{len(changes)} account(s) changed tier")
+        changed = service.recompute(services.db, services.policy, services.clock(), actor="cli:recompute")
+        console.print(f"{changed} account(s) changed tier")

@@ -10,7 +10,7 @@ import bisect
 import threading
 import weakref
 
-from bot.accounts.matching import AccountIndex
+from bot.matching import AccountIndex
 from bot.text import normalize
 
 _lock = threading.Lock()

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.text import as_row_id
 from storage.models.decisions import (
     ACTIVE_STATUSES,
     COMPARISONS,
@@ -94,7 +95,7 @@ def parse_short_id(text: str | None) -> int | None:
     if not text:
         return None
     m = _SHORT_ID.match(text)
-    return int(m[1]) if m and int(m[1]) > 0 else None
+    return as_row_id(m[1]) if m else None
 
 
 class _Lenient(BaseModel):

@@ -16,7 +16,6 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.accounts.matching import AccountIndex, MatchKind
 from bot.decisions import lifecycle
 from bot.decisions.account_search import search_accounts
 from bot.decisions.drafts import (
@@ -55,6 +54,7 @@ from bot.decisions.store import (
     require_change,
 )
 from bot.decisions.validation import Errors, validate
+from bot.matching import AccountIndex, MatchKind
 from bot.policy.model import Policy
 from storage.db import Database
 from storage.idempotency import AlreadyClaimed, claim_in

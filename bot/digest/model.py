@@ -63,6 +63,9 @@ class DigestSnapshot:
     at_risk: dict[str, int] = field(default_factory=dict)
     attainment: dict[str, float | None] = field(default_factory=dict)
     version: int = SNAPSHOT_VERSION
+    # The tickets the channel was shown (the digest's items, and the re-posts since): the only ones its
+    # Acknowledge and Snooze buttons may name.
+    tickets: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +74,7 @@ class DigestSnapshot:
             "breached": dict(self.breached),
             "at_risk": dict(self.at_risk),
             "attainment": dict(self.attainment),
+            "tickets": list(self.tickets),
         }
 
     @classmethod
@@ -88,12 +92,14 @@ class DigestSnapshot:
             if isinstance(raw_att, dict)
             else {}
         )
+        raw_tickets = data.get("tickets")
         return cls(
             generated_at=str(data.get("generated_at", "")),
             breached=counts("breached"),
             at_risk=counts("at_risk"),
             attainment=attainment,
             version=int(data.get("version", SNAPSHOT_VERSION)),
+            tickets=tuple(str(t) for t in raw_tickets) if isinstance(raw_tickets, list) else (),
         )
 
 
@@ -125,6 +131,7 @@ class Digest:
             breached={t: self.breached_by_tier.get(t, 0) for t in self.tiers},
             at_risk={t: self.at_risk_by_tier.get(t, 0) for t in self.tiers},
             attainment={t: self.attainment.get(t) for t in self.tiers},
+            tickets=tuple(i.ticket_id for i in self.items),
         )
 
 

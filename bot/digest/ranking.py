@@ -1,4 +1,8 @@
-"""Ranking open tickets by what is at stake, one line per ticket, in bounded memory."""
+"""Ranking open tickets by what is at stake, one line per ticket, in bounded memory.
+
+The order between tickets is one rule, `bot.sla.state.stake_key` (tier, state, severity, ACV, how far
+over; README "How the digest ranks"), shared with `tierbot digest show` and the alerts. This module
+only applies it: which of a ticket's clocks stands for it, and keeping the top N of a stream."""
 
 from __future__ import annotations
 

@@ -3,8 +3,12 @@ breaches. `/digest`, the scheduled jobs and `tierbot digest show` all come throu
 
 Plain functions with explicit dependencies; results are values (`Subscribed`, `CadenceRefusal`, ...),
 never Slack messages: `bot.views.digest` and `bot.views.digest_subs` word them. The result types
-defined beside the domain (`AckState`, `CadenceRefusal`, `CadenceError`, `Subscription`) are
-re-exported from here.
+defined beside the domain (`AckState`, `CadenceRefusal`, `CadenceError`, `Subscription`, and the
+access rules' `Membership`, `MemberCheck`, `Refused`) are re-exported from here.
+
+Who may do what (`bot.digest.access`): changing or listing a channel's subscription takes a member of
+the channel or an admin (`admin`, and `member_of`, the adapter's question to Slack, asked only when it
+matters); a breach's buttons must name a ticket the channel was shown.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.digest import acks, subscriptions
+from bot.digest import access, acks, subscriptions
+from bot.digest.access import MemberCheck as MemberCheck
+from bot.digest.access import Membership as Membership
+from bot.digest.access import RefusalKind as RefusalKind
+from bot.digest.access import Refused as Refused
 from bot.digest.acks import AckState as AckState
 from bot.digest.build import build_digest, full_breach_list
 from bot.digest.model import Digest, DigestItem, DigestSnapshot
@@ -75,29 +83,50 @@ def subscribe(
     channel_id: str,
     user: str,
     now: datetime,
-) -> Subscribed | CadenceRefusal:
+    *,
+    admin: bool,
+    member_of: MemberCheck,
+) -> Subscribed | CadenceRefusal | Refused:
     """`/digest subscribe ARGS` typed in `channel_id`: create or replace that channel's schedule."""
     try:
         request = subscriptions.parse_subscribe(args, policy, default_tz)
     except CadenceError as exc:
         return exc.refusal
     channel = request.channel or channel_id
+    if (refused := access.channel_refusal(channel, admin, member_of)) is not None:
+        return refused
     sub, replaced = subscriptions.subscribe(db, channel, request, user, now)
     return Subscribed(sub, replaced, next_occurrence(request.cadence, now, _business(policy)))
 
 
-def unsubscribe(db: Database, args: list[str], channel_id: str) -> Unsubscribed | CadenceRefusal:
+def unsubscribe(
+    db: Database, args: list[str], channel_id: str, *, admin: bool, member_of: MemberCheck
+) -> Unsubscribed | CadenceRefusal | Refused:
     try:
         channel = _channel_arg(args, channel_id)
     except CadenceError as exc:
         return exc.refusal
+    # Checked before looking: whether a channel one is not in has a digest is not one's business.
+    if (refused := access.channel_refusal(channel, admin, member_of)) is not None:
+        return refused
     return Unsubscribed(channel, subscriptions.unsubscribe(db, channel))
 
 
 def list_subscriptions(db: Database, policy: Policy, now: datetime) -> list[Listed]:
-    """Every active subscription with its next period, oldest subscription first."""
+    """Every active subscription with its next period, oldest subscription first (operators)."""
     business = _business(policy)
     return [Listed(sub, next_occurrence(sub.cadence, now, business)) for sub in subscriptions.active(db)]
+
+
+def list_visible(
+    db: Database, policy: Policy, now: datetime, *, admin: bool, member_of: MemberCheck
+) -> list[Listed] | Refused:
+    """`/digest list`: the subscriptions of the channels the user is in (admins: every one)."""
+    listed = list_subscriptions(db, policy, now)
+    shown = access.visible([item.subscription.channel for item in listed], admin, member_of)
+    if isinstance(shown, Refused):
+        return shown
+    return [item for item in listed if item.subscription.channel in shown]
 
 
 def subscribed_by_command(db: Database, args: list[str], channel_id: str) -> Subscription | None:
@@ -118,12 +147,22 @@ def channel_zone(db: Database, channel: str | None, default_tz: str) -> ZoneInfo
 # --- Acknowledge / Snooze on a breach ---------------------------------------------------------------
 
 
-def acknowledge(db: Database, ticket_id: str, user: str, now: datetime) -> AckState:
+def acknowledge(
+    db: Database, channel: str | None, ticket_id: str, user: str, now: datetime
+) -> AckState | Refused:
+    """Acknowledge a breach from a button in `channel`; refused unless the channel was shown it."""
+    if (refused := access.breach_refusal(db, channel, ticket_id)) is not None:
+        return refused
     return acks.acknowledge(db, ticket_id, user, now)
 
 
-def snooze(db: Database, ticket_id: str, user: str, choice: str, now: datetime, tz: ZoneInfo) -> AckState:
-    """Snooze a breach for `choice` ('1h', '4h', 'tomorrow' = 09:00 next day in `tz`)."""
+def snooze(
+    db: Database, channel: str | None, ticket_id: str, user: str, choice: str, now: datetime, tz: ZoneInfo
+) -> AckState | Refused:
+    """Snooze a breach for `choice` ('1h', '4h', 'tomorrow' = 09:00 next day in `tz`), from a button in
+    `channel`; refused unless the channel was shown it."""
+    if (refused := access.breach_refusal(db, channel, ticket_id)) is not None:
+        return refused
     return acks.snooze(db, ticket_id, user, acks.snooze_until(choice, now, tz), now)
 
 
@@ -160,6 +199,31 @@ def build(
         )
         states = acks.ack_states(session, [i.ticket_id for i in digest.items])
     return Built(digest, states)
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A subscription's periods not dealt with yet, up to some time (oldest first)."""
+
+    subscription: Subscription
+    periods: list[Occurrence]
+
+
+def owed_until(db: Database, policy: Policy, until: datetime) -> list[Owed]:
+    """What a run of the digests as of `until` would deal with: every period since each subscription
+    was last checked, up to `until`. The run posts the newest (if within the grace) and records the
+    others as skipped, and the schedule never revisits any of them (`tierbot jobs run --force`)."""
+    out: list[Owed] = []
+    for sub in subscriptions.active(db):
+        owed = periods(policy, sub, sub.checked_until or sub.created_at, until)
+        if owed:
+            out.append(Owed(sub, owed))
+    return out
+
+
+def reposted(db: Database, sub: Subscription, ticket_ids: list[str]) -> None:
+    """Breaches re-posted to the channel: its buttons on them are accepted until its next digest."""
+    subscriptions.add_shown(db, sub.id, ticket_ids)
 
 
 def mark_checked(db: Database, sub: Subscription, until: datetime) -> None:

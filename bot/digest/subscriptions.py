@@ -228,6 +228,27 @@ def keep_snapshot(db: Database, sub_id: int, snapshot: dict[str, Any]) -> None:
     _update(db, sub_id, last_snapshot=snapshot)
 
 
+SHOWN_MAX = 1000  # ticket ids a snapshot keeps from re-posts (newest), until the next digest resets it
+
+
+def add_shown(db: Database, sub_id: int, ticket_ids: list[str]) -> None:
+    """Tickets re-posted to the channel since its digest: their buttons are as good as the digest's."""
+    with db.session() as session:
+        # Locked (on PostgreSQL) so that a digest keeping its snapshot meanwhile is not overwritten.
+        row = session.scalar(
+            select(DigestSubscription).where(DigestSubscription.id == sub_id).with_for_update()
+        )
+        if row is None:
+            return
+        snapshot = dict(row.last_snapshot or {})
+        known = [str(t) for t in snapshot.get("tickets") or []]
+        merged = list(dict.fromkeys([*known, *ticket_ids]))
+        if merged == known:
+            return
+        snapshot["tickets"] = merged[-SHOWN_MAX:]
+        row.last_snapshot = snapshot
+
+
 def problem_cleared(db: Database, sub_id: int) -> None:
     _update(db, sub_id, problem_notified_at=None)
 

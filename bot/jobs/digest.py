@@ -171,6 +171,9 @@ def run_breach_reposts(ctx: Context) -> None:
         )
         key = DeliveryKey(BREACH_REPOSTS, sub.channel, period)
         ctx.outcomes.append(ctx.poster.deliver(key, partial(payload, message, channel=sub.channel)))
+        if not ctx.dry_run:
+            # Their Acknowledge/Snooze buttons name these tickets: the channel has now been shown them.
+            digest.reposted(services.db, sub, [i.ticket_id for i in shown])
 
 
 JOBS: list[JobSpec[Services]] = [

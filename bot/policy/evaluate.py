@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
+from bot.policy.amounts import dollars
 from bot.policy.model import Policy
-from bot.views.format import money  # TODO(issue 8): reasons as data, formatted in views
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,18 @@ class Override:
         return (self.expires_at - timedelta(microseconds=1)).date() if self.expires_at else None
 
 
+class Rule(StrEnum):
+    """Which rule a reason comes from, in the order they apply."""
+
+    ACV = "acv"
+    STRATEGIC = "strategic"
+    CRITICALITY = "criticality"
+    OVERRIDE = "override"
+
+
 @dataclass(frozen=True)
 class Reason:
-    rule: str  # acv | strategic | criticality | override
+    rule: Rule
     text: str
     applied: bool = True  # False: the rule fired but a later one decided (e.g. an override)
 
@@ -57,13 +67,11 @@ def tier_by_acv(policy: Policy, acv: Decimal) -> tuple[int, str]:
         if acv >= tier.min_acv:
             rank = len(tiers) - 1 - i
             if i == 0:
-                text = f"ACV {money(acv)} ≥ {money(tier.min_acv)} → {tier.name}"
+                text = f"ACV {dollars(acv)} ≥ {dollars(tier.min_acv)} → {tier.name}"
             elif tier.min_acv == 0:
-                text = f"ACV {money(acv)} < {money(tiers[i - 1].min_acv)} → {tier.name}"
+                text = f"ACV {dollars(acv)} < {dollars(tiers[i - 1].min_acv)} → {tier.name}"
             else:
-                text = (
-                    f"ACV {money(acv)} in {money(tier.min_acv)}–{money(tiers[i - 1].min_acv)} → {tier.name}"
-                )
+                text = f"ACV {dollars(acv)} in {dollars(tier.min_acv)}–{dollars(tiers[i - 1].min_acv)} → {tier.name}"
             return rank, text
     raise AssertionError("policy validation guarantees a tier with min_acv = 0")
 
@@ -73,15 +81,17 @@ def evaluate(
 ) -> TierResult:
     top = len(policy.tiers) - 1
     rank, text = tier_by_acv(policy, facts.acv)
-    reasons = [Reason("acv", text)]
+    reasons = [Reason(Rule.ACV, text)]
 
     if facts.strategic and policy.rules.strategic_lift:
         lifted = min(top, rank + policy.rules.strategic_lift)
         if lifted > rank:
             steps = "one tier" if lifted - rank == 1 else f"{lifted - rank} tiers"
-            reasons.append(Reason("strategic", f"strategic: lifted {steps} → {policy.by_rank(lifted).name}"))
+            reasons.append(
+                Reason(Rule.STRATEGIC, f"strategic: lifted {steps} → {policy.by_rank(lifted).name}")
+            )
         else:
-            reasons.append(Reason("strategic", "strategic: already at the top tier", applied=False))
+            reasons.append(Reason(Rule.STRATEGIC, "strategic: already at the top tier", applied=False))
         rank = lifted
 
     floor_key = policy.rules.criticality_floor.get(facts.usage_criticality)  # type: ignore[call-overload]
@@ -90,13 +100,13 @@ def evaluate(
         name = policy.tier(floor_key).name
         if floor > rank:
             reasons.append(
-                Reason("criticality", f"usage criticality {facts.usage_criticality}: floor {name}")
+                Reason(Rule.CRITICALITY, f"usage criticality {facts.usage_criticality}: floor {name}")
             )
             rank = floor
         else:
             reasons.append(
                 Reason(
-                    "criticality",
+                    Rule.CRITICALITY,
                     f"usage criticality {facts.usage_criticality}: floor {name} (already met)",
                     applied=False,
                 )
@@ -108,7 +118,7 @@ def evaluate(
         name = policy.tier(override.tier).name
         reasons = [Reason(r.rule, r.text, applied=False) for r in reasons]
         reasons.append(
-            Reason("override", f"override to {name} by {override.set_by}{until}: {override.reason}")
+            Reason(Rule.OVERRIDE, f"override to {name} by {override.set_by}{until}: {override.reason}")
         )
         return TierResult(override.tier, rule_tier, tuple(reasons), override)
     return TierResult(rule_tier, rule_tier, tuple(reasons))

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bot.digest.access import MemberCheck, Refused
 from bot.digest.periods import CadenceRefusal, Occurrence, occurrences
 from bot.policy.model import SEVERITIES, Policy
 from bot.reports import aggregate, subscriptions
@@ -34,8 +35,10 @@ from storage.db import Database
 __all__ = [
     "DEFAULT_PERIOD",
     "CadenceRefusal",
+    "MemberCheck",
     "Occurrence",
     "PeriodMetrics",
+    "Refused",
     "ReportPeriod",
     "ReportSubscribed",
     "ReportUnsubscribed",
@@ -173,14 +176,27 @@ def tier_report(
 
 
 def subscribe_weekly(
-    db: Database, args: list[str], channel_id: str, user: str, now: datetime, default_tz: str
-) -> ReportSubscribed | CadenceRefusal:
-    """Create or replace the channel's weekly report schedule from the words after `subscribe`."""
-    return subscriptions.subscribe(db, args, channel_id, user, now, default_tz)
+    db: Database,
+    args: list[str],
+    channel_id: str,
+    user: str,
+    now: datetime,
+    default_tz: str,
+    *,
+    admin: bool,
+    member_of: MemberCheck,
+) -> ReportSubscribed | CadenceRefusal | Refused:
+    """Create or replace the channel's weekly report schedule from the words after `subscribe`;
+    refused, like a digest, unless the person is in the channel or an admin."""
+    return subscriptions.subscribe(
+        db, args, channel_id, user, now, default_tz, admin=admin, member_of=member_of
+    )
 
 
-def unsubscribe_weekly(db: Database, args: list[str], channel_id: str) -> ReportUnsubscribed | CadenceRefusal:
-    return subscriptions.unsubscribe(db, args, channel_id)
+def unsubscribe_weekly(
+    db: Database, args: list[str], channel_id: str, *, admin: bool, member_of: MemberCheck
+) -> ReportUnsubscribed | CadenceRefusal | Refused:
+    return subscriptions.unsubscribe(db, args, channel_id, admin=admin, member_of=member_of)
 
 
 def active_subscriptions(db: Database) -> list[WeeklyReportSubscription]:

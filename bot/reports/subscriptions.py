@@ -1,7 +1,7 @@
 """Weekly report subscriptions: `/digest subscribe [#channel] weekly-report mon [09:00] [tz=Zone]`.
 
-Cadence words and errors are the digest's (`bot.digest.periods`), so both commands read and refuse
-alike; the rows are their own (`report_subscriptions`), so a channel keeps its digest too.
+Cadence words, errors and the access rule (members of the channel, or admins) are the digest's
+(`bot.digest.periods`, `bot.digest.access`), so both commands read and refuse alike; the rows are their own (`report_subscriptions`), so a channel keeps its digest too.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select, update
 
+from bot.digest.access import MemberCheck, Refused, channel_refusal
 from bot.digest.periods import (
     WEEKLY,
     Cadence,
@@ -97,13 +98,23 @@ def parse(args: list[str], default_tz: str) -> tuple[str | None, Cadence]:
 
 
 def subscribe(
-    db: Database, args: list[str], channel_id: str, user: str, now: datetime, default_tz: str
-) -> ReportSubscribed | CadenceRefusal:
+    db: Database,
+    args: list[str],
+    channel_id: str,
+    user: str,
+    now: datetime,
+    default_tz: str,
+    *,
+    admin: bool,
+    member_of: MemberCheck,
+) -> ReportSubscribed | CadenceRefusal | Refused:
     try:
         channel, cadence = parse(args, default_tz)
     except CadenceError as exc:
         return exc.refusal
     channel = channel or channel_id
+    if (refused := channel_refusal(channel, admin, member_of)) is not None:
+        return refused
     with db.session() as session:
         row = session.scalar(select(ReportSubscription).where(ReportSubscription.channel == channel))
         replaced = row is not None and row.active
@@ -122,11 +133,15 @@ def subscribe(
     return ReportSubscribed(sub, replaced, next_occurrence(cadence, now))
 
 
-def unsubscribe(db: Database, args: list[str], channel_id: str) -> ReportUnsubscribed | CadenceRefusal:
+def unsubscribe(
+    db: Database, args: list[str], channel_id: str, *, admin: bool, member_of: MemberCheck
+) -> ReportUnsubscribed | CadenceRefusal | Refused:
     try:
         channel = next((c for t in args if (c := channel_of(t)) is not None), channel_id)
     except CadenceError as exc:
         return exc.refusal
+    if (refused := channel_refusal(channel, admin, member_of)) is not None:
+        return refused
     with db.session() as session:
         result = session.execute(
             update(ReportSubscription)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from bot.policy.model import Policy, SlaTarget
+from bot.policy.model import SEVERITIES, Policy, SlaTarget
 from bot.sla.calendar import Timeline, timeline
 from bot.sla.clock import (
     AT_RISK,
@@ -57,11 +57,22 @@ class TicketState:
 
 
 def stake_key(state: TicketState) -> tuple[Any, ...]:
-    """Sort key, ascending = most at stake first: higher tier, breached before at risk, higher ACV,
-    further over (or closer to due)."""
+    """THE ranking of what is at stake (the digest, `tierbot digest show`, alerts): sort ascending,
+    most at stake first. Each criterion only breaks ties of the ones before it:
+
+    1. tier, highest first: the tiers encode what was promised (shorter targets, service credits);
+    2. state: breached before at risk (a broken promise before one that may still be kept);
+    3. severity, sev1 first (a severity the policy does not know comes after sev4): an outage before
+       a question;
+    4. ACV, highest first: the money behind the ticket;
+    5. how far over, most overdue first (for at-risk tickets: closest to due first);
+    6. ticket id, then metric: a stable order for equal stakes.
+    """
+    severity = SEVERITIES.index(state.severity) if state.severity in SEVERITIES else len(SEVERITIES)
     return (
         -state.tier_rank,
         _STATE_ORDER.get(state.state, 3),
+        severity,
         -state.acv,
         state.minutes_left,
         state.ticket_id,

@@ -37,7 +37,24 @@ def create_wsgi(services: Services, **app_kwargs: Any) -> WSGIApp:
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             return health(start_response)
-        return bolt(environ, start_response)
+        try:
+            return bolt(environ, start_response)
+        except Exception as exc:
+            # Bolt parses the body before it checks the signature or runs any middleware, and a form
+            # whose `payload` is not a JSON object (`payload=%7Bbad`, `payload=[1]`) or a JSON body that
+            # is not an object raises there: a 500 and a traceback. Nothing was read or changed, so
+            # the answer is a 400; the log names the error, never the body.
+            log.warning(
+                "refused an unreadable request: %s (%s bytes)",
+                type(exc).__name__,
+                environ.get("CONTENT_LENGTH"),
+            )
+            payload = b'{"error":"malformed request"}'
+            start_response(
+                "400 Bad Request",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+            )
+            return [payload]
 
     return app
 
@@ -53,7 +70,7 @@ def serve(
     """Run under gunicorn: pre-forked workers, each building its own Services (engines do not survive fork)."""
     from gunicorn.app.base import BaseApplication
 
-    class _Gunicorn(BaseApplication):
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)

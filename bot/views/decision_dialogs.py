@@ -9,7 +9,7 @@ from typing import Any
 from bot.decisions.record import METRIC_LABELS, OUTCOME_LABELS
 from bot.decisions.snapshot import RecordSnapshot
 from bot.policy.model import Policy
-from bot.text import truncate
+from bot.text import MAX_ROW_ID, truncate
 from bot.views import decision_ids as ids
 from bot.views.blocks import Block, actions, bullet_list, button, context, section
 from bot.views.decision_record import cut, show_blocks, trigger_lines
@@ -31,7 +31,8 @@ def read_metadata(view: dict[str, Any]) -> tuple[int | None, str | None, str | N
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
         decision_id = meta.get("id")
-        return (decision_id if isinstance(decision_id, int) else None), meta.get("ch"), meta.get("ts")
+        known = decision_id if isinstance(decision_id, int) and 0 < decision_id <= MAX_ROW_ID else None
+        return known, meta.get("ch"), meta.get("ts")
     except (ValueError, AttributeError):
         return None, None, None
 

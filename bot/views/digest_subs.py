@@ -4,7 +4,7 @@ and the DM a subscriber gets when their channel refuses the digest."""
 from __future__ import annotations
 
 from bot.digest.periods import HOURLY, WEEKLY, Cadence, CadenceRefusal, Occurrence, Problem
-from bot.digest.service import Listed, Subscribed, Subscription, Unsubscribed
+from bot.digest.service import Listed, RefusalKind, Refused, Subscribed, Subscription, Unsubscribed
 from bot.policy.model import WEEKDAYS
 from bot.text import truncate
 from bot.views.blocks import Message, bullet_list, context, fallback, section
@@ -16,7 +16,7 @@ USAGE = (
     "to the channel, in the channel's time zone. Instead of `daily 09:00`: `weekly mon 09:00`, or "
     "`hourly` during business hours. With no channel, the one you are in; with no tiers, all of them. "
     "Subscribing again replaces the channel's schedule.\n"
-    "*`/digest list`* every subscription and its next post · "
+    "*`/digest list`* the subscriptions of channels you are in, and their next post · "
     "*`/digest unsubscribe [#channel]`* stops one · *`/digest help`* this text.\n"
     "Breached top-tier tickets carry *Acknowledge* and *Snooze*; unacknowledged ones are posted again."
 )
@@ -89,6 +89,42 @@ def refused_message(refusal: CadenceRefusal) -> Message:
     return notice(f"{refusal_text(refusal)} Nothing was changed.")
 
 
+# `{channel}` is a channel mention, `{ticket}` the ticket id as pressed (escaped, cut short).
+_ACCESS: dict[RefusalKind, str] = {
+    RefusalKind.NOT_MEMBER: (
+        "Only members of {channel} (or a tierbot admin) can change its SLA digest, and you are not in it."
+    ),
+    RefusalKind.CHANNEL_HIDDEN: (
+        "I cannot see who is in {channel}: it is private and I am not in it, or it no longer exists. "
+        "Invite me with `/invite @tierbot` there, or ask a tierbot admin."
+    ),
+    RefusalKind.SLACK_UNAVAILABLE: (
+        "Slack did not tell me in time who is in {channel}, so I cannot check that you may do this; "
+        "try again in a minute."
+    ),
+    RefusalKind.NO_DIGEST: "This channel has no SLA digest, so I cannot take that button here.",
+    RefusalKind.NOT_IN_DIGEST: (
+        "`{ticket}` was not in this channel's latest SLA digest; use the buttons on that digest."
+    ),
+    RefusalKind.NO_TICKET: "There is no ticket `{ticket}`.",
+}
+
+
+def access_refused_message(refused: Refused) -> Message:
+    """Why a /digest change or a breach button was refused: one line, and that nothing changed."""
+    channel = f"<#{refused.channel}>" if refused.channel else "that channel"
+    text = _ACCESS[refused.reason].format(channel=channel, ticket=_quote(refused.ticket_id))
+    return notice(f"{text} Nothing was changed.")
+
+
+def list_refused_message(refused: Refused) -> Message:
+    """`/digest list` when Slack could not say which channels the user is in."""
+    return notice(
+        "Slack did not tell me in time which channels you are in, so I cannot list their SLA digests; "
+        "try again in a minute."
+    )
+
+
 def _next(nxt: Occurrence | None, when: str) -> str:
     return (
         f"Next: *{when}*." if nxt is not None else "No period falls within the next year with these settings."
@@ -133,7 +169,8 @@ def unsubscribed_message(result: Unsubscribed) -> Message:
     return notice(f"<#{result.channel}> is not subscribed to the SLA digest; nothing changed.")
 
 
-def list_message(listed: list[Listed]) -> Message:
+def list_message(listed: list[Listed], *, everyone: bool = True) -> Message:
+    """The subscriptions listed; `everyone` False: only those of the channels the user is in."""
     lines = [
         f"<#{item.subscription.channel}> · {escape_mrkdwn(describe(item.subscription))}"
         f" · by {user_mention(item.subscription.created_by)}"
@@ -141,8 +178,9 @@ def list_message(listed: list[Listed]) -> Message:
         for item in listed
     ]
     if not lines:
+        which = "No channel" if everyone else "No channel you are in"
         return notice(
-            "No channel is subscribed to the SLA digest. `/digest subscribe daily 09:00` starts one here."
+            f"{which} is subscribed to the SLA digest. `/digest subscribe daily 09:00` starts one here."
         )
     head = f"*SLA digest subscriptions ({len(lines)})*"
     return {

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
+from bot.policy.amounts import dollars
+
 # "Mon 07 Dec 09:00 CET": weekday and time first, because a support lead reads a deadline as "when".
 LOCAL_TIME_FORMAT = "%a %d %b %H:%M %Z"
 
@@ -52,10 +54,5 @@ def duration(minutes: float, days: bool = True) -> str:
 
 
 def money(value: Decimal) -> str:
-    """$25,000 for whole amounts, $25,000.50 otherwise."""
-    whole = (
-        value.quantize(Decimal("1"))
-        if value == value.to_integral_value()
-        else value.quantize(Decimal("0.01"))
-    )
-    return f"${whole:,}"
+    """$25,000 for whole amounts, $25,000.50 otherwise (as the tier rules write it in their reasons)."""
+    return dollars(value)

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.decisions.record import OUTCOME_LABELS
 from bot.reviews.reminders import ReviewDue
+from bot.reviews.service import RefusalKind, Refused
 from bot.reviews.triggers import TriggerFiring, format_value
 from bot.text import truncate
 from bot.views import decision_ids, reminder_ids
@@ -99,3 +100,15 @@ def snoozed_message(original: list[Block], decision_id: int, user: str, until: d
     if note not in blocks:
         blocks.append(note)
     return {"text": fallback(f"Review reminder snoozed until {until.date().isoformat()}"), "blocks": blocks}
+
+
+def snooze_refused_message(refused: Refused) -> Message:
+    """Told, ephemerally, to someone whose Snooze was refused."""
+    if refused.reason == RefusalKind.NOT_OWNER:
+        text = (
+            f"Only the owner ({_owner(refused.owner)}) or a tierbot admin can snooze the review "
+            f"reminders of *{refused.short_id}*. Nothing was changed."
+        )
+    else:
+        text = f"There is no decision *{refused.short_id}*; nothing was snoozed."
+    return {"text": fallback(text), "blocks": [section(text)]}

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.accounts.lookup import AccountCard
-from bot.accounts.matching import Candidate
+from bot.accounts.cards import AccountCard
+from bot.accounts.lookup import Lookup, Outcome
+from bot.accounts.overrides import Refusal, Refused
+from bot.accounts.service import OverrideCleared, OverrideOutcome, OverrideSet
+from bot.matching import Candidate
+from bot.policy.evaluate import Rule
 from bot.policy.model import SEVERITIES, SEVERITY_LABELS, Policy
-from bot.text import escape_mrkdwn, truncate
+from bot.text import truncate
 from bot.views import decision_ids, tier_ids
 from bot.views.blocks import (
     Block,
@@ -22,7 +26,7 @@ from bot.views.blocks import (
     header,
     section,
 )
-from bot.views.format import mention, money
+from bot.views.format import escape_mrkdwn, mention, money
 from bot.views.tickets import ticket_blocks
 
 
@@ -54,7 +58,7 @@ def _reasons(card: AccountCard) -> list[str]:
     lines = []
     override = card.result.override
     for r in card.result.reasons:
-        if r.rule == "override" and override is not None:
+        if r.rule is Rule.OVERRIDE and override is not None:
             # Rendered here rather than from r.text so the person who set it becomes a mention.
             until = f" until {override.last_day.isoformat()}" if override.last_day else ""
             lines.append(
@@ -170,3 +174,57 @@ def help_message() -> Message:
 def notice_message(text: str) -> Message:
     """A one-line answer (errors, confirmations); `text` must already be escaped where needed."""
     return {"text": fallback(text), "blocks": [section(text)]}
+
+
+def lookup_message(result: Lookup, policy: Policy) -> Message:
+    """What `/tier QUERY` answers, whatever the outcome."""
+    if result.outcome is Outcome.HELP:
+        return help_message()
+    if result.outcome is Outcome.FOUND and result.card is not None:
+        return card_message(result.card, policy)
+    if result.outcome is Outcome.CHOOSE:
+        return choices_message(result.query, result.candidates)
+    return not_found_message(result.query, result.candidates)
+
+
+ADMIN_ONLY = "Only tierbot admins (ADMIN_USER_IDS) can set or clear tier overrides. Nothing was changed."
+
+
+def refusal_text(refused: Refused) -> str:
+    """Why an override was not changed, in mrkdwn (the terminal strips it with `mrkdwn_to_text`)."""
+    subject = escape_mrkdwn(refused.subject)
+    match refused.reason:
+        case Refusal.NOT_ADMIN:
+            return ADMIN_ONLY
+        case Refusal.SET_SYNTAX:
+            return "Write it as `set ACCOUNT to TIER [until YYYY-MM-DD]: REASON`."
+        case Refusal.CLEAR_SYNTAX:
+            return "Write it as `clear ACCOUNT`."
+        case Refusal.BAD_DATE:
+            return f"`{subject}` is not a date."
+        case Refusal.NO_REASON:
+            return "An override needs a reason, e.g. `: renewal negotiation`."
+        case Refusal.UNKNOWN_TIER:
+            return f"`{subject}` is not a tier. Tiers: {', '.join(refused.options)}."
+        case Refusal.ALREADY_ENDED:
+            return "The override would already have ended; pick a date after today."
+        case Refusal.ACCOUNT_GONE:
+            return "That account no longer exists."
+        case Refusal.NO_ACTIVE_OVERRIDE:
+            return f"{subject} has no active override."
+        case Refusal.AMBIGUOUS:
+            names = ", ".join(escape_mrkdwn(name) for name in refused.options)
+            return f"`{subject}` could be {names}. Use the account's id or full name."
+        case Refusal.NO_MATCH:
+            return f"No account matches `{subject}`."
+
+
+def override_message(outcome: OverrideOutcome) -> Message:
+    """The answer to `/tier set ...` and `/tier clear ...`."""
+    if isinstance(outcome, OverrideSet):
+        return notice_message(f"{escape_mrkdwn(outcome.account)} is now *{outcome.tier}* (override).")
+    if isinstance(outcome, OverrideCleared):
+        return notice_message(
+            f"Override cleared: {escape_mrkdwn(outcome.account)} is *{outcome.tier}* by the rules."
+        )
+    return notice_message(refusal_text(outcome))

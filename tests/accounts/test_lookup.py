@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete
 
-from bot.accounts.lookup import account_card
+from bot.accounts import service
+from bot.accounts.cards import AccountCard
 from bot.accounts.overrides import clear_override, set_override
 from bot.accounts.tiering import tier_of
 from bot.decisions.store import create_decision
@@ -21,6 +22,17 @@ from storage.versions import ACCOUNTS, bump_version
 from tests.conftest import add_account
 from tests.decisions.factory import NOW, TODAY, valid_input
 from tests.digest.seed import add_ticket
+
+
+def account_card(services: Services, account_id: int, now: datetime | None = None) -> AccountCard | None:
+    return service.card(
+        services.db,
+        services.accounts,
+        services.policy,
+        account_id,
+        now or services.clock(),
+        services.settings.at_risk_share,
+    )
 
 
 def _card_tier(services: Services, account_id: int, now: datetime) -> str:
@@ -146,7 +158,7 @@ def test_a_card_holds_one_connection_at_a_time(db: Database, services: Services)
     event.listen(db.engine, "checkout", checked_out)
     event.listen(db.engine, "checkin", checked_in)
     try:
-        assert services.version_ttl == 0  # every cached() call checks the versions: the worst case
+        assert services.accounts.version_ttl == 0  # every cached() call checks the versions: the worst case
         assert account_card(services, account) is not None
     finally:
         event.remove(db.engine, "checkout", checked_out)

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -84,6 +84,55 @@ def test_dry_run_with_a_token_posts_nothing(with_slack: FakeSlack, seeded: None,
     assert result.exit_code == 0, result.output
     assert "would post to #CSUP" in result.output and "unacknowledged Enterprise SLA breach" in result.output
     assert with_slack.calls == [] and ledger.rows(db) == []
+
+
+def _future(days: int = 2) -> str:
+    """`days` from today, just after the subscription's 09:00 (Paris): a period that a run posts."""
+    day = datetime.now(UTC).date() + timedelta(days=days)
+    return f"{day.isoformat()}T09:00:30+01:00"
+
+
+def _checked_until(db: Database) -> datetime | None:
+    from storage.models.schedule import DigestSubscription
+
+    with db.session() as session:
+        sub = session.query(DigestSubscription).one()
+        return sub.checked_until
+
+
+def test_a_future_at_is_refused_unless_dry_run(with_slack: FakeSlack, seeded: None, db: Database) -> None:
+    before = _checked_until(db)
+    refused = runner.invoke(app, ["jobs", "run", "digests", "--at", _future()])
+    assert refused.exit_code == 2, refused.output
+    assert "in the future" in refused.output and "--dry-run" in refused.output and "--force" in refused.output
+    assert with_slack.calls == [] and ledger.rows(db) == [] and _checked_until(db) == before
+    # Other jobs key what they record to the time too.
+    assert runner.invoke(app, ["jobs", "run", "breach-reposts", "--at", _future()]).exit_code == 2
+
+    preview = runner.invoke(app, ["jobs", "run", "digests", "--at", _future(), "--dry-run"])
+    assert preview.exit_code == 0, preview.output
+    assert "would post to #CSUP" in preview.output
+    assert with_slack.calls == [] and ledger.rows(db) == [] and _checked_until(db) == before
+    # A minute's slack: an --at typed to the current minute is now, not the future.
+    soon = (datetime.now(UTC) + timedelta(seconds=30)).isoformat(timespec="seconds")
+    now = runner.invoke(app, ["jobs", "run", "digests", "--at", soon])
+    assert now.exit_code == 0, now.output
+
+
+def test_force_says_what_it_marks_and_marks_it(with_slack: FakeSlack, seeded: None, db: Database) -> None:
+    at = _future()
+    result = runner.invoke(app, ["jobs", "run", "digests", "--at", at, "--force"], env={"COLUMNS": "220"})
+    assert result.exit_code == 0, result.output
+    assert "--force: running digests as of" in result.output and "will not post them again" in result.output
+    rows = ledger.rows(db, "digests")
+    listed = next(line for line in result.output.splitlines() if line.strip().startswith("#CSUP"))
+    assert f"{len(rows)} period(s)" in listed
+    assert rows[-1].period in listed and rows[0].period in listed  # the oldest and the newest are named
+    assert sorted(r.status for r in rows).count("sent") == 1
+    assert _checked_until(db) == datetime.fromisoformat(at)
+    # The schedule, come that time, finds every one of them done.
+    again = runner.invoke(app, ["jobs", "run", "digests", "--at", at, "--force"])
+    assert "nothing due" in again.output and len(with_slack.calls_to("chat.postMessage")) == 1
 
 
 def test_run_unknown_job_and_bad_time(cli_env: dict[str, str]) -> None:

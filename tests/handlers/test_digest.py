@@ -55,7 +55,10 @@ def wait_for(condition: Any, timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
-def test_subscribe_list_unsubscribe(slack: SlackHTTP, db: Database, clock: FakeClock) -> None:
+def test_subscribe_list_unsubscribe(
+    slack: SlackHTTP, fake_slack: FakeSlack, db: Database, clock: FakeClock
+) -> None:
+    fake_slack.members.update({"CSUP": ["U1"], "C0OPS1234": ["U2", "U1"]})
     reply = answer(
         slack.command(
             "/digest", "subscribe daily 09:00 enterprise tz=Europe/Paris skip-holidays=fr", channel_id="CSUP"
@@ -94,7 +97,7 @@ def test_subscribe_list_unsubscribe(slack: SlackHTTP, db: Database, clock: FakeC
     assert "<#CSUP> will get no more" in text_of(
         answer(slack.command("/digest", "unsubscribe", channel_id="CSUP"))
     )
-    assert "No channel is subscribed" in text_of(answer(slack.command("/digest", "list")))
+    assert "No channel you are in is subscribed" in text_of(answer(slack.command("/digest", "list")))
 
 
 @pytest.mark.parametrize(
@@ -129,7 +132,8 @@ def test_subscribing_a_channel_the_bot_is_not_in_warns_the_subscriber(
     slack: SlackHTTP, fake_slack: FakeSlack, db: Database, clock: FakeClock
 ) -> None:
     fake_slack.not_in_channel.add("C0PRIVATE1")
-    answer(slack.command("/digest", "subscribe <#C0PRIVATE1|private> daily 09:00"))
+    # A private channel the bot is not in hides its members from the bot: only an admin may subscribe it.
+    answer(slack.command("/digest", "subscribe <#C0PRIVATE1|private> daily 09:00", user_id="UADMIN"))
     wait_for(lambda: fake_slack.responses)
     warning = fake_slack.responses[-1]
     validate_message(warning)
@@ -138,6 +142,7 @@ def test_subscribing_a_channel_the_bot_is_not_in_warns_the_subscriber(
     assert "C0PRIVATE1" in subs(db)  # kept: it works as soon as the bot is invited
 
     fake_slack.responses.clear()
+    fake_slack.members["CMEMBER"] = ["U1"]
     answer(slack.command("/digest", "subscribe daily 09:00", channel_id="CMEMBER"))
     wait_for(
         lambda: any(c.params.get("channel") == "CMEMBER" for c in fake_slack.calls_to("conversations.info"))
@@ -313,6 +318,7 @@ def test_public_channel_without_the_bot_gets_a_softer_note(
         return answer_of(method, params)
 
     monkeypatch.setattr(fake_slack, "_answer", public_info)
+    fake_slack.members["C0PUBLIC1"] = ["U1"]  # a public channel lists its members to the bot
     answer(slack.command("/digest", "subscribe <#C0PUBLIC1|general> daily 09:00"))
     wait_for(lambda: fake_slack.responses)
     note = text_of(fake_slack.responses[-1])

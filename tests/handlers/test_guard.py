@@ -22,7 +22,6 @@ def database_down(services: Services) -> Iterator[None]:
     broken = Database("postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1})
     db.engine, db.sessions = broken.engine, broken.sessions
     services.invalidate()
-    services._index = None
     yield
     db.engine, db.sessions = real
 

@@ -193,7 +193,7 @@ def test_database_down_gets_a_clear_answer(
     real = services.db
     services.db = broken
     try:
-        services._index = None  # force a read
+        services.accounts._current = None  # force a read
         message = body(slack.command("/tier", "acme"))
         assert "cannot reach its database" in message["text"]
     finally:

@@ -17,6 +17,7 @@ def test_weekly_report_once_per_week_with_its_chart(
     slack, services: Services, fake_slack: FakeSlack, db, policy
 ):
     seed(db, policy)
+    fake_slack.members["CREP"] = ["U1"]  # subscribing takes a member of the channel (or an admin)
     clock = FakeClock(utc(2026, 11, 20, 12))  # Friday
     services.clock = clock
     reply = slack.command("/digest", "subscribe <#CREP|support> weekly-report mon 09:00 tz=UTC").json()
@@ -52,6 +53,9 @@ def test_weekly_report_once_per_week_with_its_chart(
 
 def test_unsubscribe_weekly_report_keeps_the_digest(slack, services: Services, fake_slack: FakeSlack):
     services.clock = FakeClock(utc(2026, 11, 20, 12))
+    refused = slack.command("/digest", "subscribe <#CREP|support> weekly-report mon").json()
+    assert "Nothing was changed" in json.dumps(refused) or "member" in json.dumps(refused)
+    fake_slack.members["CREP"] = ["U1"]
     slack.command("/digest", "subscribe <#CREP|support> weekly-report mon")
     bye = slack.command("/digest", "unsubscribe <#CREP|support> weekly-report").json()
     assert "no more weekly per-tier reports" in json.dumps(bye)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.accounts.matching import AccountIndex, IndexEntry, MatchKind, fuzzy_key
-from bot.text import clean_input, escape_mrkdwn, normalize
+from bot.matching import AccountIndex, IndexEntry, MatchKind, fuzzy_key
+from bot.text import clean_input, normalize
+from bot.views.format import escape_mrkdwn
 
 INDEX = AccountIndex.build(
     [
@@ -72,7 +73,7 @@ def test_length_bounds_never_hide_a_near_token() -> None:
 
     from rapidfuzz import fuzz, process
 
-    from bot.accounts.matching import TOKEN_CUTOFF
+    from bot.matching import TOKEN_CUTOFF
 
     words = [f"abcdef{c}xy" for c in "ghijklm"] + [f"abc{c}" for c in "pqrstuv"]
     words += ["a", "ab", "abc", "abcd", "abcdefg", "abcdefgh", "ember", "timber", "member", "embers"]

@@ -1,4 +1,5 @@
-"""Caches that never serve stale data: data versions invalidate everything, the clock only what it moves."""
+"""The account directory: caches that never serve stale data (data versions invalidate everything,
+the clock only what it moves) and an index that rebuilds without holding lookups up."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.accounts.lookup import AccountCard, card_valid_until
+from bot.accounts.cards import AccountCard, card_valid_until
 from bot.policy.evaluate import TierResult
 from bot.services import Services
 from bot.sla.briefs import TicketSummary
@@ -22,24 +23,27 @@ def test_value_holds_until_its_expiry(services: Services) -> None:
         made.append(1)
         return len(made), NOW + timedelta(minutes=1)
 
-    assert services.cached(("k",), NOW, make) == 1
-    assert services.cached(("k",), NOW + timedelta(seconds=59), make) == 1
-    assert services.cached(("k",), NOW + timedelta(minutes=1), make) == 2
+    assert services.accounts.cached(services.db, ("k",), NOW, make) == 1
+    assert services.accounts.cached(services.db, ("k",), NOW + timedelta(seconds=59), make) == 1
+    assert services.accounts.cached(services.db, ("k",), NOW + timedelta(minutes=1), make) == 2
 
 
 def test_a_write_anywhere_invalidates(services: Services) -> None:
     calls = iter(range(10))
-    assert services.cached(("k",), NOW, lambda: (next(calls), None)) == 0
-    assert services.cached(("k",), NOW + timedelta(days=9), lambda: (next(calls), None)) == 0
+    assert services.accounts.cached(services.db, ("k",), NOW, lambda: (next(calls), None)) == 0
+    assert (
+        services.accounts.cached(services.db, ("k",), NOW + timedelta(days=9), lambda: (next(calls), None))
+        == 0
+    )
     with services.db.session() as session:
         bump_version(session, ACCOUNTS)
-    assert services.cached(("k",), NOW, lambda: (next(calls), None)) == 1
+    assert services.accounts.cached(services.db, ("k",), NOW, lambda: (next(calls), None)) == 1
 
 
 def test_each_kind_has_its_own_bounded_lru(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import services as services_module
+    from bot.accounts import directory
 
-    monkeypatch.setattr(services_module, "CACHE_SIZES", {"answer": 3, "card": 2})
+    monkeypatch.setattr(directory, "CACHE_SIZES", {"answer": 3, "card": 2})
     made: list[tuple[str, int]] = []
 
     def make(kind: str, n: int) -> tuple[str, datetime | None]:
@@ -47,14 +51,17 @@ def test_each_kind_has_its_own_bounded_lru(services: Services, monkeypatch: pyte
         return f"{kind}{n}", None
 
     for n in range(3):
-        services.cached(("answer", n), NOW, lambda n=n: make("answer", n))
+        services.accounts.cached(services.db, ("answer", n), NOW, lambda n=n: make("answer", n))
     for n in range(5):  # cards churn past their own bound...
-        services.cached(("card", n), NOW, lambda n=n: make("card", n))
+        services.accounts.cached(services.db, ("card", n), NOW, lambda n=n: make("card", n))
     made.clear()
     for n in range(3):  # ...and no answer was evicted by them
-        assert services.cached(("answer", n), NOW, lambda n=n: make("answer", n)) == f"answer{n}"
+        assert (
+            services.accounts.cached(services.db, ("answer", n), NOW, lambda n=n: make("answer", n))
+            == f"answer{n}"
+        )
     assert made == []
-    services.cached(("card", 0), NOW, lambda: make("card", 0))
+    services.accounts.cached(services.db, ("card", 0), NOW, lambda: make("card", 0))
     assert made == [("card", 0)]  # only the newest two cards were kept
 
 
@@ -96,12 +103,12 @@ def test_after_an_import_lookups_keep_answering_while_the_index_rebuilds(
     """A rebuild takes seconds at 100,000 accounts: in the request it would outlast Slack's 3 s."""
     import threading
 
-    from bot.accounts import matching
+    from bot import matching
     from handlers.tier import answer
     from tests.conftest import add_account
     from tests.fake_slack import eventually
 
-    services.rebuild_in_background = True  # as in a running tierbot (Services.from_settings)
+    services.accounts.rebuild_in_background = True  # as in a running tierbot (Services.from_settings)
     add_account(services.db, services.policy, "Initech", 2500)
     old = services.account_index()
     add_account(services.db, services.policy, "Hooli", 2500)  # an import elsewhere: names changed
@@ -124,11 +131,11 @@ def test_after_an_import_lookups_keep_answering_while_the_index_rebuilds(
 def test_a_failed_background_rebuild_is_tried_again(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.accounts import matching
+    from bot import matching
     from tests.conftest import add_account
     from tests.fake_slack import eventually
 
-    services.rebuild_in_background = True
+    services.accounts.rebuild_in_background = True
     old = services.account_index()
     add_account(services.db, services.policy, "Hooli", 2500)
     build = matching.AccountIndex.build
@@ -142,6 +149,6 @@ def test_a_failed_background_rebuild_is_tried_again(
 
     monkeypatch.setattr(matching.AccountIndex, "build", staticmethod(failing_once))
     assert services.account_index() is old
-    assert eventually(lambda: calls and not services._rebuilding)
+    assert eventually(lambda: calls and not services.accounts._rebuilding)
     assert eventually(lambda: services.account_index() is not old)  # the next lookup started another
     assert len(calls) == 2

@@ -1,5 +1,9 @@
 """Fuzzy account matching: exact ids and names first, then typo- and word-order-tolerant names.
 
+Beneath the capabilities: `/tier` (accounts) and the decision modal's account picker (decisions) both
+match names, and the accounts card shows the decisions that touch an account, so the matcher lives
+below both rather than inside one of them (import-linter checks there is no cycle).
+
 A full fuzzy scan of 100,000 names costs ~10 ms; instead each query token is matched against the
 (much smaller) vocabulary of name tokens, and only accounts holding a near token are scored.
 """
@@ -10,7 +14,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
@@ -32,7 +36,7 @@ RESCORE = 64  # candidates rescored with WRatio after a cheap first pass
 NEAR_CACHE_SIZE = 50_000  # query tokens remembered with their near vocabulary tokens
 
 
-class MatchKind(Enum):
+class MatchKind(StrEnum):
     EXACT = "exact"
     FUZZY = "fuzzy"
     AMBIGUOUS = "ambiguous"
