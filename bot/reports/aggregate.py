@@ -26,6 +26,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from bot.policy.model import Policy
 from bot.reports.periods import Window
 from bot.sla.clock import BREACHED, FIRST_RESPONSE
+from bot.sla.sqltime import epoch
 from bot.sla.state import iter_states
 from storage.models import Account, TierChange
 from storage.models.tickets import SOLVED_STATUSES, Ticket, is_open
@@ -140,22 +141,27 @@ def open_breaches(
 ) -> dict[tuple[Bucket, str], tuple[int, int]]:
     """(first response, resolution) clocks of still-open tickets already breached at `now`, per window
     and served tier. A ticket created in several windows (a week inside the period) counts in each."""
-    lo, hi = min(w.start for w in windows), max(w.end for w in windows)
-    scope = [Ticket.created_at >= lo, Ticket.created_at < hi]
-    created: dict[str, datetime] = {
-        tid: at for tid, at in session.execute(select(Ticket.id, Ticket.created_at).where(is_open(), *scope))
+    spans = [(w.start.timestamp(), w.end.timestamp()) for w in windows]
+    lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
+    # Open tickets are found through the partial index `ix_tickets_open` alone: a created_at range in
+    # the SQL makes SQLite walk the range's index instead (measured: twice the time over 30,000 open
+    # tickets), so the windows are applied here.
+    created: dict[str, float] = {
+        tid: at
+        for tid, at in session.execute(select(Ticket.id, epoch(Ticket.created_at)).where(is_open()))
+        if lo <= at < hi
     }
     out: dict[tuple[Bucket, str], tuple[int, int]] = {}
     if not created:
         return out
-    for state in iter_states(session, policy, now, at_risk_share, scope, tier_column=Ticket.sla_tier):
+    for state in iter_states(session, policy, now, at_risk_share, (), tier_column=Ticket.sla_tier):
         if state.state != BREACHED:
             continue
         at = created.get(state.ticket_id)
         if at is None:
             continue
-        for i, w in enumerate(windows):
-            if w.start <= at < w.end:
+        for i, (start, end) in enumerate(spans):
+            if start <= at < end:
                 fr, res = out.get((i, state.tier), (0, 0))
                 out[i, state.tier] = (fr + 1, res) if state.metric == FIRST_RESPONSE else (fr, res + 1)
     return out
