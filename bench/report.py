@@ -66,6 +66,15 @@ def bench(name: str, db: Database, args: argparse.Namespace, fresh: bool) -> boo
     )
     ok = True
     for period in reports.ReportPeriod:
+        # `/sla report` and `tierbot report` without --chart: no weekly series.
+        with db.session() as session:
+            t0 = time.perf_counter()
+            reports.tier_report(session, policy, period, now=NOW, at_risk_share=0.25, weekly=False)
+            plain = time.perf_counter() - t0
+        print(
+            f"  {period.value:>7}: without the weekly series (/sla report, tierbot report): {plain:.2f} s "
+            f"({plain / stream:.2f}x stream; at the quiet stream's 0.81 s: ~{plain / stream * 0.81:.1f} s)"
+        )
         with db.session() as session:
             t0 = time.perf_counter()
             report = reports.tier_report(session, policy, period, now=NOW, at_risk_share=0.25)
@@ -80,7 +89,7 @@ def bench(name: str, db: Database, args: argparse.Namespace, fresh: bool) -> boo
         ok &= good
         tickets = sum(r.current.tickets for r in report.rows)
         print(
-            f"  {period.value:>7}: service {service:.2f} s ({service / base:.1f}x COUNT, {service / stream:.2f}x stream), "
+            f"  {period.value:>7}: with the chart (--chart, weekly post): service {service:.2f} s ({service / base:.1f}x COUNT, {service / stream:.2f}x stream), "
             f"views {t2 - t1:.3f} s, "
             f"chart {t3 - t2:.2f} s ({len(png) // 1024} KiB), report total {cli:.2f} s "
             f"({cli / stream:.2f}x stream; at the quiet stream's 0.81 s: ~{cli / stream * 0.81:.1f} s) "

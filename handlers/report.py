@@ -54,6 +54,7 @@ def sla_report(command: dict[str, Any], respond: Respond, context: BoltContext) 
                 period,
                 now=services.clock(),
                 at_risk_share=services.settings.at_risk_share,
+                weekly=False,  # no chart in an ephemeral answer
             )
     except Exception:
         log.exception("/sla report %s failed", period)

@@ -131,6 +131,7 @@ def run(period_text: str, fmt: Format, chart: Path | None) -> None:
             period,
             now=services.clock(),
             at_risk_share=services.settings.at_risk_share,
+            weekly=chart is not None or fmt is Format.JSON,  # the weekly series is for the chart and JSON
         )
     if fmt is Format.TABLE:
         _print_table(report)

@@ -127,12 +127,22 @@ def _metrics(window: Window, s: Sums | None, breached: tuple[int, int], hourly: 
 
 
 def tier_report(
-    session: Session, policy: Policy, period: ReportPeriod, *, now: datetime, at_risk_share: float
+    session: Session,
+    policy: Policy,
+    period: ReportPeriod,
+    *,
+    now: datetime,
+    at_risk_share: float,
+    weekly: bool = True,
 ) -> TierReport:
-    """The report for the period ending at `now`; open tickets are judged at `now`."""
+    """The report for the period ending at `now`; open tickets are judged at `now`. `weekly=False`
+    leaves out the chart's weekly series (`weeks` is empty)."""
     w = windows(period, now)
     pair = (w.current, w.previous)
-    every = (*pair, *w.weeks)  # window i of the report; the weeks are 2..13
+    # Window i of the report; the weeks are 2..13. Without the weekly series (no chart to draw) a 7d
+    # report reads 14 days of tickets instead of 84.
+    weeks = w.weeks if weekly else ()
+    every = (*pair, *weeks)
     sums = aggregate.ticket_sums(session, every, distinct_accounts=(0, 1))
     breaches = aggregate.open_breaches(session, policy, now, at_risk_share, every)
     accounts = aggregate.accounts_by_tier(session)
@@ -165,10 +175,11 @@ def tier_report(
             )
         )
         points = []
-        for i, week in enumerate(w.weeks):
+        for i, week in enumerate(weeks):
             m = _metrics(week, sums.get((i + 2, key)), breaches.get((i + 2, key), (0, 0)), hourly)
             points.append(WeekPoint(week.start, week.end, m.sla_attainment, m.mttr_minutes, m.tickets))
-        series[key] = tuple(points)
+        if weekly:
+            series[key] = tuple(points)
     return TierReport(period, w.current.start, w.current.end, w.previous.start, tuple(rows), series)
 
 

@@ -88,3 +88,13 @@ def test_message_and_table(report):
     table = report_view.report_table(report)
     assert "Support cost per account" in table
     assert report_view.report_markdown(report).count("\n| Starter |") == 11
+
+
+def test_without_the_weekly_series(db, policy):
+    seed(db, policy)
+    with db.session() as session:
+        full = reports.tier_report(session, policy, ReportPeriod.WEEK, now=NOW, at_risk_share=0.25)
+        plain = reports.tier_report(
+            session, policy, ReportPeriod.WEEK, now=NOW, at_risk_share=0.25, weekly=False
+        )
+    assert plain.weeks == {} and plain.rows == full.rows
