@@ -105,7 +105,7 @@ def wrk_script(path: Path, queries: list[str]) -> None:
 
 
 def start_gunicorn(
-    target: str, port: int, env: dict[str, str], workers: int, threads: int
+    target: str, port: int, env: dict[str, str], workers: int, threads: int, worker_class: str | None = None
 ) -> subprocess.Popen[bytes]:
     cmd = [
         str(Path(sys.executable).with_name("gunicorn")),
@@ -117,7 +117,7 @@ def start_gunicorn(
         "--threads",
         str(threads),
         "-k",
-        "gthread" if threads > 1 else "sync",
+        worker_class or ("gthread" if threads > 1 else "sync"),
         "--log-level",
         "warning",
     ]
@@ -207,6 +207,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--worker-class",
+        help="gunicorn worker class (default: sync, or gthread with --threads > 1); "
+        "`tierbot serve` uses bot.slack.worker.WaitressWorker",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench needs wrk: apt-get install wrk")
@@ -251,7 +256,10 @@ def main() -> None:
     try:
         for label, target in servers.items():
             port = free_port()
-            procs[label] = (port, start_gunicorn(target, port, env, args.workers, args.threads))
+            procs[label] = (
+                port,
+                start_gunicorn(target, port, env, args.workers, args.threads, args.worker_class),
+            )
         # Scripts are signed just before they run: Slack's signatures (and tierbot) accept five
         # minutes of clock skew, which a whole bench run can exceed.
         repeated = tmp / "repeated.lua"
@@ -285,7 +293,8 @@ def main() -> None:
 
     print(
         f"\n/tier benchmark: {args.accounts:,} accounts, {args.connections} connections, "
-        f"gunicorn {args.workers} workers x {args.threads} threads, {args.rounds} rounds of {args.seconds}s, "
+        f"gunicorn {args.workers} workers x {args.threads} threads "
+        f"({args.worker_class or 'default worker'}), {args.rounds} rounds of {args.seconds}s, "
         "query mix exact/fuzzy/none"
     )
     print(

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     admin_user_ids: Annotated[frozenset[str], NoDecode] = frozenset()
     port: int = 3000
     log_level: str = "INFO"
+    # Slack's largest payloads (a view submission with every input filled) are tens of KB; 1 MiB
+    # leaves room for them and refuses a 100 MB POST before it is read.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
 
     decisions_channel: str | None = None
     default_timezone: str = "UTC"

@@ -27,6 +27,30 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class DropRefusedBodies(logging.Filter):
+    """Bolt's RequestVerification logs the whole body of a request whose signature is wrong, at INFO.
+
+    A refused body is whatever a stranger sent (one unsigned 100 MB POST wrote a 100 MB line), so its
+    record keeps only the reason and the size. `bot.slack.guard` refuses such requests before Bolt
+    sees them; this covers any other way a request reaches Bolt.
+    """
+
+    LOGGER = "slack_bolt.RequestVerification"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        _, found, body = message.rpartition(", body: ")
+        size = f"{len(body.encode()) - 1}-byte body" if found else "body"
+        record.msg, record.args = f"Invalid request signature detected ({size} not logged)", None
+        return True
+
+
+def quiet_refused_bodies() -> None:
+    logger = logging.getLogger(DropRefusedBodies.LOGGER)
+    if not any(isinstance(f, DropRefusedBodies) for f in logger.filters):
+        logger.addFilter(DropRefusedBodies())
+
+
 def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> None:
     root = logging.getLogger()
     if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):

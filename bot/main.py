@@ -19,15 +19,30 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 import handlers
+from bot.logs import quiet_refused_bodies
 from bot.services import Services
 from bot.slack_api import web_client
-from handlers._shape import PayloadShape, answer_for_failure
+from bot.slack_payloads import answer_for, answer_for_failure, problem
 from storage.idempotency import claim, release
 
 if TYPE_CHECKING:
     from bot.schedule.runner import SchedulerHandle
 
 log = logging.getLogger(__name__)
+
+
+class PayloadShape(Middleware):
+    """Runs after Bolt verified the signature and before listener matching (where a bad shape raised)."""
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        reason = problem(req.body)
+        if reason is None:
+            return next()
+        # The reason and the size, never the body: it may hold anything.
+        req.context.logger.warning("refused a malformed payload: %s (%d bytes)", reason, len(req.raw_body))
+        return answer_for(req.body)
 
 
 class Plumbing(Middleware):
@@ -87,6 +102,7 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
         logger=logging.getLogger("tierbot.bolt"),
     )
 
+    quiet_refused_bodies()  # Bolt would log the whole body of a request with a bad signature
     app.use(PayloadShape())
     app.use(Plumbing(services))
 

@@ -14,6 +14,19 @@ _SPACE = re.compile(r"\s+")
 _LATIN_MARKS = re.compile(r"[\u0300-\u036f]")
 
 
+# What PostgreSQL cannot store in a text column: NUL ("invalid byte sequence for encoding UTF8: 0x00")
+# and surrogate code points, which only arrive unpaired (a paired one is decoded to one character) and
+# cannot be encoded as UTF-8 at all. SQLite keeps both, so without this a record saved in tests fails
+# in production.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` without the characters a database text column refuses (NUL, lone surrogates); the rest
+    is kept exactly as typed. For every free text that is stored: modal inputs, CSV cells, synced rows."""
+    return _UNSTORABLE.sub("", text)
+
+
 def clean_input(text: str | None, limit: int = MAX_QUERY_CHARS) -> str:
     """User text with control characters removed, whitespace folded and length capped."""
     if not text:

@@ -8,6 +8,7 @@ by `bot.views`; this only moves it to Slack.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -16,14 +17,25 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.decisions import service
-from bot.decisions.results import Committed, DraftOpened
-from bot.decisions.snapshot import RecordSnapshot
+from bot.decisions.delivery import JOB, Delivered, Kind, version_of
+from bot.decisions.results import DraftOpened
+from bot.schedule.leader import holder_id
+from bot.schedule.ledger import Claimed, DeliveryKey
+from bot.schedule.poster import LedgerPoster, Outcome, SlackSender
 from bot.services import Services
+from bot.views.decision_delivery import delivery_payload, pending_text, posted_text
 from bot.views.decision_dialogs import notice_modal
 from bot.views.decision_modal import ModalContext, frame_view
-from bot.views.decision_record import notice_message, record_message
+from bot.views.decision_record import notice_message
+from storage.models.schedule import PENDING, SENT
 
 log = logging.getLogger(__name__)
+
+# Seconds `views.open` may take before the user is told it failed. Slack wants a command's answer within
+# 3 s of sending it and a trigger_id dies after 3 s, so waiting out the request client's own 3 s would
+# answer too late; 2 s leaves ~1 s for the draft write and the answer's way back.
+OPEN_TIMEOUT = 2
+NOT_OPENED = "Slack did not open the form in time; nothing was saved. Please try again."
 
 
 def today(services: Services) -> date:
@@ -56,47 +68,102 @@ def open_frame(
     opened: DraftOpened,
     user_id: str,
     push: bool = False,
-) -> None:
-    """Show the first step of the modal on a draft the service started."""
+) -> str | None:
+    """Show the first step of the modal on a draft the service started. When Slack refuses it or does
+    not answer within OPEN_TIMEOUT, the draft is deleted (no modal will ever submit it) and the text to
+    tell the user is returned; None when the modal is open."""
     state = opened.state
     ctx = modal_context(services, opened.draft_id, state.verb, state.input.account_ids)
     view = frame_view(ctx, state.input, user_id)
-    if push:
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def post_committed(services: Services, client: WebClient, committed: Committed) -> None:
-    """Post a new record where `commit` said, then update the messages of the records it changed."""
-    if committed.post_to:
-        post_record(services, client, committed.record, committed.post_to)
-    for record in committed.refresh:
-        refresh_record(services, client, record)
-
-
-def post_record(
-    services: Services, client: WebClient, record: RecordSnapshot, channels: tuple[str, ...]
-) -> None:
-    """Post the record to the first channel that takes it (decisions channel, then where it started)."""
-    message = record_message(record, services.policy, today(services))
-    for channel in channels:
-        try:
-            response = client.chat_postMessage(channel=channel, **message)
-        except SlackApiError as exc:
-            log.warning("could not post %s to %s: %s", record.short_id, channel, exc.response.get("error"))
-            continue
-        service.record_posted(services.db, record.id, str(response["channel"]), str(response["ts"]))
-        return
-    log.error("decision %s was stored but could not be posted anywhere", record.short_id)
-
-
-def refresh_record(services: Services, client: WebClient, record: RecordSnapshot) -> None:
-    """Bring the posted message of a record up to date after a change (no-op if it was never posted)."""
-    if not record.message_channel or not record.message_ts:
-        return
-    message = record_message(record, services.policy, today(services))
+    quick = WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=OPEN_TIMEOUT,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        retry_handlers=[],
+    )
     try:
-        client.chat_update(channel=record.message_channel, ts=record.message_ts, **message)
-    except SlackApiError as exc:
-        log.warning("could not update %s: %s", record.short_id, exc.response.get("error"))
+        if push:
+            quick.views_push(trigger_id=body.get("trigger_id"), view=view)
+        else:
+            quick.views_open(trigger_id=body.get("trigger_id"), view=view)
+    except Exception as exc:  # SlackApiError, or a timeout or dropped connection (urllib's own errors)
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("views.%s failed (%s); draft dropped", "push" if push else "open", error)
+        service.discard_draft(services.db, opened.draft_id, user_id)
+        return NOT_OPENED
+    return None
+
+
+def not_opened(body: dict[str, Any], respond: Respond | None, text: str) -> None:
+    """Tell a clicking user the form did not open (ephemeral, where there is a message to answer in;
+    elsewhere, App Home, the trigger is spent and the log line is all there is)."""
+    if respond is not None and body.get("response_url"):
+        try:
+            respond(response_type="ephemeral", replace_original=False, **notice_message(text))
+        except Exception:
+            log.warning("could not tell the user the form did not open")
+
+
+def prepare_delivery(services: Services, claimed: Claimed) -> Claimed | None:
+    """A queued `decision-post` row rendered as its record (or notice) is now; None if the record is
+    gone. The version shown and the attempt travel with it, for `delivery_done`."""
+    item = service.delivery_item(services.db, claimed.payload)
+    if item is None:
+        return None
+    rendered = delivery_payload(item, services.policy, today(services))
+    extra = {"version": version_of(item.record), "attempt": claimed.attempts}
+    return replace(claimed, payload={**claimed.payload, **rendered, **extra})
+
+
+def delivery_done(services: Services, outcome: Outcome) -> Delivered:
+    data = outcome.payload or {}
+    return service.delivered(
+        services.db,
+        data,
+        status=outcome.status,
+        channel=outcome.channel,
+        ts=outcome.ts,
+        error=outcome.error,
+        attempt=int(data.get("attempt") or 1),
+        shown_version=data.get("version"),
+        now=services.clock(),
+    )
+
+
+def deliver_now(services: Services, client: WebClient, keys: tuple[DeliveryKey, ...]) -> None:
+    """Attempt the `decision-post` rows a change just queued, once each, with this request's client
+    (3 s timeout, no retry handlers); whatever fails stays in the ledger for the `decision-posts` job,
+    which retries it (Retry-After, back-off, a history check after a timeout). The author is told
+    where the record went, or that it is delayed."""
+    poster = LedgerPoster(services.db, lambda: services.clock(), SlackSender(client), holder_id())
+    queue = list(keys)
+    while queue:
+        key = queue.pop(0)
+        for outcome in poster.retry_due(JOB, lambda c: prepare_delivery(services, c), key=key):
+            done = delivery_done(services, outcome)
+            queue += done.follow_up
+            if done.kind is Kind.POST:
+                _tell_author(client, done, outcome.payload or {})
+
+
+def _tell_author(client: WebClient, done: Delivered, data: dict[str, Any]) -> None:
+    """An ephemeral line in the channel the flow started in (a DM or App Home has none to use)."""
+    source, author = done.source, done.author
+    if not source or not author or source[:1] not in ("C", "G"):
+        return
+    sid = f"D-{done.decision_id}"
+    if done.status == SENT:
+        if done.channel == source:
+            return  # posted right there: they see it
+        text = posted_text(sid, data.get("channel") or data.get("user"))
+    elif done.status == PENDING:
+        text = pending_text(sid, done.error)
+    else:
+        return  # given up: the DM queued by `delivered` says why and how to repost
+    try:
+        client.chat_postEphemeral(channel=source, user=author, **notice_message(text))
+    except Exception as exc:  # the author left the channel, or Slack is away: the post is what matters
+        log.info("could not tell %s about %s: %s", author, sid, type(exc).__name__)

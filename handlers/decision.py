@@ -30,7 +30,7 @@ from bot.views.decision_record import (
 )
 from bot.views.decision_state import GENERAL, apply_state, block_errors
 from handlers._context import services_of
-from handlers._decisions import modal_context, open_frame, post_committed, today, user_of
+from handlers._decisions import deliver_now, modal_context, open_frame, today, user_of
 from handlers._guard import guarded
 
 log = logging.getLogger(__name__)
@@ -75,11 +75,9 @@ def decision_command(
         return
     user = command.get("user_id", "")
     opened = service.start_new(services.db, user, services.clock(), channel=command.get("channel_id"))
-    try:
-        open_frame(services, client, body, opened, user)
-    except SlackApiError as exc:
-        log.warning("views.open failed: %s", exc.response.get("error"))
-        ack(response_type="ephemeral", **notice_message("Slack did not open the form; please try again."))
+    failed = open_frame(services, client, body, opened, user)
+    if failed is not None:
+        ack(response_type="ephemeral", **notice_message(failed))
         return
     ack()
 
@@ -179,7 +177,7 @@ def post_record(context: BoltContext, client: WebClient) -> None:
     """After the Commit step's ack: post the record it stored (lazy: posting may take seconds)."""
     committed = context.get(COMMITTED)
     if isinstance(committed, Committed):
-        post_committed(services_of(context), client, committed)
+        deliver_now(services_of(context), client, committed.deliveries)
 
 
 def register(app: App) -> None:

@@ -17,7 +17,7 @@ from bot.views.decision_dialogs import read_metadata, reverse_modal, review_moda
 from bot.views.decision_record import refusal_text
 from bot.views.decision_state import reverse_state, review_state
 from handlers._context import services_of
-from handlers._decisions import open_frame, refresh_record, tell, today, user_of
+from handlers._decisions import deliver_now, not_opened, open_frame, tell, today, user_of
 from handlers._guard import guarded
 
 # Where an ack listener leaves the record it changed for its lazy listener to update the posted message:
@@ -129,7 +129,7 @@ def refresh_changed(context: BoltContext, client: WebClient) -> None:
     """Lazy, after a change: bring the record's posted message up to date."""
     changed = context.get(CHANGED)
     if isinstance(changed, Changed):
-        refresh_record(services_of(context), client, changed.record)
+        deliver_now(services_of(context), client, changed.deliveries)
 
 
 def review_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
@@ -226,7 +226,9 @@ def supersede_clicked(
     if isinstance(opened, Refused):
         tell(body, respond, client, refusal_text(opened))
         return
-    open_frame(services, client, body, opened, user)
+    failed = open_frame(services, client, body, opened, user)
+    if failed is not None:
+        not_opened(body, respond, failed)
 
 
 def edit_clicked(
@@ -246,11 +248,19 @@ def edit_clicked(
     if isinstance(opened, Refused):
         tell(body, respond, client, refusal_text(opened))
         return
-    open_frame(services, client, body, opened, user, push=(body.get("view") or {}).get("type") == "modal")
+    push = (body.get("view") or {}).get("type") == "modal"
+    failed = open_frame(services, client, body, opened, user, push=push)
+    if failed is not None:
+        not_opened(body, respond, failed)
 
 
 def open_clicked(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     ack()
     services = services_of(context)
@@ -259,7 +269,9 @@ def open_clicked(
     channel = (body.get("channel") or {}).get("id")
     account_id = as_row_id(value)
     opened = service.start_new(services.db, user, services.clock(), channel=channel, account_id=account_id)
-    open_frame(services, client, body, opened, user)
+    failed = open_frame(services, client, body, opened, user)
+    if failed is not None:
+        not_opened(body, respond, failed)
 
 
 def register(app: App) -> None:

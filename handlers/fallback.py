@@ -47,15 +47,8 @@ def unknown_options(ack: Ack) -> None:
     ack(options=[])
 
 
-def ignored_event(event: dict[str, Any]) -> None:
-    # Events tierbot did not subscribe to (or no longer handles) need only a 200: anything else makes
-    # Slack retry them three times and, after enough failures, turn the app's events off.
-    log.debug("ignored event %s", str(event.get("type", ""))[:80])
-
-
 def register(app: App) -> None:
     app.command(ANYTHING)(unknown_command)
     app.action(ANYTHING)(ack=ack_only, lazy=[guarded(unknown_action)])
     app.view(ANYTHING)(unknown_view)
     app.options(ANYTHING)(unknown_options)
-    app.event(ANYTHING)(ignored_event)

@@ -117,13 +117,16 @@ def share(
     user = body.get("user", {}).get("id", "")
     channel = (body.get("channel") or {}).get("id", "")
     container = body.get("container") or {}
+    account_id = as_row_id(action.get("value"))
+    if account_id is None:  # no account could have this id: nothing to share, nothing to claim
+        respond(replace_original=False, **tier_card.notice_message("That account no longer exists."))
+        return
     # One share per card: a double click or a retried delivery must not post twice.
-    key = f"share:{channel}:{container.get('message_ts', '')}:{action['value']}"
+    key = f"share:{channel}:{container.get('message_ts', '')}:{account_id}"
     if not claim(services.db, key):
         return
     try:
-        account_id = as_row_id(action.get("value"))
-        card = _card(services, account_id) if account_id is not None else None
+        card = _card(services, account_id)
         if card is None:
             respond(replace_original=False, **tier_card.notice_message("That account no longer exists."))
             return

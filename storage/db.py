@@ -76,12 +76,17 @@ class Database:
             command.upgrade(cfg, "head")
 
     def is_current(self) -> bool:
-        # Without importing Alembic (12 MB per process): the heads are read from the migration files.
+        return self.current_revisions() == head_revisions()
+
+    def current_revisions(self) -> frozenset[str]:
+        """The migrations the database is at (empty when it has no schema yet).
+
+        Without importing Alembic (12 MB per process): `head_revisions` reads the migration files.
+        """
         with self.engine.connect() as conn:
             if not inspect(conn).has_table("alembic_version"):
-                return False
-            current = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
-        return current == head_revisions()
+                return frozenset()
+            return frozenset(row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version")))
 
     def ensure_schema(self) -> None:
         if not self.is_current():

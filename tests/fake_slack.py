@@ -1,8 +1,10 @@
 """A local fake of Slack's Web API, served over real HTTP for `WebClient(base_url=...)`.
 
 It validates every Block Kit payload with slack_sdk's models and answers `invalid_blocks` the way
-Slack does, so a test that posts a bad message fails. It can answer 429 or 5xx on demand, and it also
-receives `response_url` posts (`/response/<id>`).
+Slack does, so a test that posts a bad message fails. It can answer 429 or 5xx on demand, or answer
+late (`delay`: the call takes effect, the answer comes after the client gave up, like a Slack timeout),
+keeps what was posted for `conversations.history` (with message metadata), and it also receives
+`response_url` posts (`/response/<id>`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import base64
 import itertools
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -107,6 +110,8 @@ class FakeSlack:
     # `limit` asks (Slack may return fewer), so tests can make a list span pages.
     members: dict[str, list[str]] = field(default_factory=dict)
     members_page: int = 200
+    delays: dict[str, list[float]] = field(default_factory=dict)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -133,13 +138,16 @@ class FakeSlack:
                 raw = body_bytes.decode()
                 status, headers, body = fake._handle(self.path, self.headers, raw)
                 payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload)))
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Length", str(len(payload)))
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # a delayed answer whose caller timed out and left, as with the real Slack
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -175,6 +183,11 @@ class FakeSlack:
                 Failure(status, retry_after, error) for _ in range(times)
             )
 
+    def delay(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next `times` calls of `method` take effect at once but are answered `seconds` later."""
+        with self._lock:
+            self.delays.setdefault(method, []).extend(seconds for _ in range(times))
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -186,6 +199,8 @@ class FakeSlack:
             self.not_in_channel.clear()
             self.members.clear()
             self.members_page = 200
+            self.delays.clear()
+            self.history.clear()
 
     # -- protocol ------------------------------------------------------------------------------------
     def _handle(self, path: str, headers: Any, raw: str) -> tuple[int, dict[str, str], dict[str, Any]]:
@@ -215,6 +230,8 @@ class FakeSlack:
             self.calls.append(Call(method, params, token))
             queue = self.failures.get(method)
             failure = queue.pop(0) if queue else None
+            late = self.delays.get(method)
+            delay = late.pop(0) if late else 0.0
         if failure is not None:
             extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             if failure.status == 200:
@@ -222,7 +239,9 @@ class FakeSlack:
             return failure.status, extra, {"ok": False, "error": failure.error or "ratelimited"}
         if not token or not token.startswith("xox"):
             return 200, {}, {"ok": False, "error": "not_authed"}
-        return 200, {}, self._answer(method, params)
+        answer = self._answer(method, params)
+        time.sleep(delay)  # done, but answered late: the caller may have given up by now
+        return 200, {}, answer
 
     def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -243,11 +262,22 @@ class FakeSlack:
             ts = f"1700000000.{next(self._ts):06d}"
             if method == "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
+            if method == "chat.postMessage":
+                metadata = p.get("metadata")
+                metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+                with self._lock:
+                    self.history.setdefault(channel, []).append(
+                        {"ts": ts, "text": p.get("text"), "metadata": metadata}
+                    )
             return {"ok": True, "channel": channel, "ts": p.get("ts", ts), "message": {"text": p.get("text")}}
         if method in ("views.open", "views.push", "views.update", "views.publish"):
             view = p.get("view")
             view = json.loads(view) if isinstance(view, str) else view
             return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **(view or {})}}
+        if method == "conversations.history":
+            with self._lock:
+                messages = list(reversed(self.history.get(p.get("channel", ""), [])))
+            return {"ok": True, "messages": messages, "has_more": False}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(p.get("users", "U0")).split(",")[0]}}
         if method == "conversations.info":

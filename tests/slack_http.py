@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,24 @@ import httpx
 from slack_sdk.signature import SignatureVerifier
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
+
+
+def raw_request(url: str, head: bytes, body: bytes = b"", timeout: float = 10) -> tuple[int, bytes]:
+    """Send bytes as they are (httpx sends no Content-Length it does not mean) and read the answer's head.
+
+    Send no more than the server will read: a server that closes with bytes unread resets the
+    connection, and the reset can discard its answer before it is read.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(head + body)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    return int(answer.split(b" ", 2)[1]), answer
 
 
 def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:

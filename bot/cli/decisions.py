@@ -1,4 +1,4 @@
-"""`tierbot decisions list|export`: decision records from the terminal."""
+"""`tierbot decisions list|export|repost`: decision records from the terminal."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from bot.decisions import service
 from bot.decisions.export import to_json, to_markdown
 from bot.decisions.listing import LIST_FILTERS, ListFilter, count_text
 from bot.decisions.record import format_short_id, parse_short_id
+from storage.models.schedule import PENDING, SENDING, SENT
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
-    decisions = typer.Typer(help="Tiering decision records: list them, export one.", no_args_is_help=True)
+    decisions = typer.Typer(
+        help="Tiering decision records: list them, export one, post one again.", no_args_is_help=True
+    )
     app.add_typer(decisions, name="decisions")
 
     @decisions.command("list")
@@ -80,3 +83,30 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror}")
         console.print(f"{record.short_id} written to {output}", highlight=False, markup=False)
+
+    @decisions.command("repost")
+    def repost_command(decision: str = typer.Argument(..., help="The record's id, e.g. D-42")) -> None:
+        """Queue a record's Slack post again after tierbot gave up on it (the decision-posts job posts
+        it at its next tick, or now with `tierbot jobs run decision-posts`)."""
+        decision_id = parse_short_id(decision)
+        if decision_id is None:
+            fail(f"{decision!r} is not a decision id; write it like D-42")
+        services = load_services()
+        sid = format_short_id(decision_id)
+        done = service.repost(services.db, decision_id, services.settings.decisions_channel, services.clock())
+        if done is None:
+            fail(f"there is no decision {sid}")
+        if done.previous == SENT:
+            console.print(
+                f"{sid} is already posted ({done.channel}, ts {done.ts}); nothing to do.", markup=False
+            )
+        elif done.previous in (PENDING, SENDING):
+            console.print(
+                f"{sid} is already queued for {done.channel}; the decision-posts job posts it.", markup=False
+            )
+        else:
+            console.print(
+                f"{sid} is queued for {done.channel}; the decision-posts job posts it at its next tick "
+                "(or now: tierbot jobs run decision-posts).",
+                markup=False,
+            )

@@ -67,6 +67,13 @@ def new_draft(session: Session, user_id: str, state: DraftState, now: datetime) 
     return draft_id
 
 
+def delete_draft(session: Session, draft_id: str, user_id: str) -> None:
+    """Forget a draft whose modal never opened (nobody can ever submit it)."""
+    session.execute(
+        delete(DecisionDraft).where(DecisionDraft.id == draft_id, DecisionDraft.user_id == user_id)
+    )
+
+
 def _state(row: DecisionDraft) -> DraftState | None:
     try:
         return DraftState.model_validate(row.data)

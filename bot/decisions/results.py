@@ -16,6 +16,7 @@ from enum import StrEnum
 from bot.decisions.drafts import DraftState
 from bot.decisions.listing import ListFilter, RecordLine
 from bot.decisions.snapshot import RecordSnapshot
+from bot.schedule.ledger import DeliveryKey
 
 
 class RefusalKind(StrEnum):
@@ -45,19 +46,23 @@ class Duplicate:
 
 @dataclass(frozen=True)
 class Committed:
-    """A draft stored as a record, and what to post: the record to the first of `post_to` that takes it
-    (none for an edit), and the records whose posted message must be brought up to date."""
+    """A draft stored as a record, and what to post: the record to the first of `post_to` (none for an
+    edit), and the records whose posted message must be brought up to date. `deliveries` are the ledger
+    rows queued for those posts in the same transaction, for the caller to attempt at once."""
 
     record: RecordSnapshot
     post_to: tuple[str, ...]
     refresh: tuple[RecordSnapshot, ...]
+    deliveries: tuple[DeliveryKey, ...] = ()
 
 
 @dataclass(frozen=True)
 class Changed:
-    """A record reviewed or reversed; its posted message shows the old state until it is updated."""
+    """A record reviewed or reversed; its posted message shows the old state until it is updated (the
+    ledger row in `deliveries`, queued with the change)."""
 
     record: RecordSnapshot
+    deliveries: tuple[DeliveryKey, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,19 @@ refusal rolls the claim back with everything else.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.decisions import lifecycle
+from bot.decisions import delivery, lifecycle
 from bot.decisions.account_search import search_accounts
 from bot.decisions.drafts import (
     DraftState,
     Step,
+    delete_draft,
     lock_draft,
     mark_committed,
     new_draft,
@@ -128,6 +131,12 @@ def start_edit(
         return refused(exc)
 
 
+def discard_draft(db: Database, draft_id: str, user_id: str) -> None:
+    """A draft whose modal Slack did not open: deleted, so no orphan waits for the weekly sweep."""
+    with db.session() as session:
+        delete_draft(session, draft_id, user_id)
+
+
 def save_step(
     db: Database, draft_id: str | None, user_id: str, update: Update, now: datetime
 ) -> DraftState | Refused:
@@ -176,7 +185,11 @@ def commit(
                 return Refused(RefusalKind.INVALID, errors=errors)
             committed = _store(session, state, data, user_id, admins, decisions_channel, now, today)
             mark_committed(row, committed.record.id)
-            return committed
+            # Queued with the record, in this transaction: a record is never stored without its post.
+            keys = delivery.queue_committed(
+                session, committed.record, committed.post_to, committed.refresh, user_id, state.channel, now
+            )
+            return dataclasses.replace(committed, deliveries=keys)
     except REFUSALS as exc:
         # Rolled back, typed input included: keep it, as the validation refusals above do.
         if data is not None:
@@ -229,12 +242,37 @@ def _store(
     return Committed(snapshot_of(session, decision), channels, ())
 
 
-def record_posted(db: Database, decision_id: int, channel: str, ts: str) -> None:
-    """Remember where the record was posted, so later changes update that message."""
+# -- delivering posts (the ledger's `decision-post` rows) -------------------------------------------------
+def delivery_item(db: Database, spec: dict[str, Any]) -> delivery.Item | None:
+    """What a queued row is to send, read now (None: its record is gone)."""
     with db.session() as session:
-        decision = session.get(Decision, decision_id)
-        if decision is not None:
-            decision.message_channel, decision.message_ts = channel, ts
+        return delivery.item_of(session, spec)
+
+
+def delivered(
+    db: Database,
+    spec: dict[str, Any],
+    *,
+    status: str,
+    channel: str | None,
+    ts: str | None,
+    error: str | None,
+    attempt: int,
+    shown_version: int | None,
+    now: datetime,
+) -> delivery.Delivered:
+    """Record what became of an attempt (where the record now is; notices to its author), in one
+    transaction; see `bot.decisions.delivery.after_attempt`."""
+    with db.session() as session:
+        return delivery.after_attempt(session, spec, status, channel, ts, error, attempt, shown_version, now)
+
+
+def repost(
+    db: Database, decision_id: int, decisions_channel: str | None, now: datetime
+) -> delivery.Requeued | None:
+    """Queue a record's post again after it was given up (`tierbot decisions repost D-42`)."""
+    with db.session() as session:
+        return delivery.requeue(session, decision_id, decisions_channel, now)
 
 
 # -- a posted record: view, review, reverse --------------------------------------------------------------
@@ -301,7 +339,7 @@ def review(
             next_review=next_review,
         )
 
-    return _change_once(db, once, change)
+    return _change_once(db, once, change, now)
 
 
 def reverse(
@@ -317,18 +355,20 @@ def reverse(
     def change(session: Session) -> Decision:
         return lifecycle.reverse(session, admins, decision_id, actor=actor, reason=reason, now=now)
 
-    return _change_once(db, once, change)
+    return _change_once(db, once, change, now)
 
 
 def _change_once(
-    db: Database, key: str, change: Callable[[Session], Decision]
+    db: Database, key: str, change: Callable[[Session], Decision], now: datetime
 ) -> Changed | Duplicate | Refused:
     try:
         with db.session() as session:
             claim_in(session, key)
             decision = change(session)
             session.flush()
-            return Changed(snapshot_of(session, decision))
+            record = snapshot_of(session, decision)
+            update = delivery.queue_update(session, record, now)
+            return Changed(record, (update,) if update is not None else ())
     except AlreadyClaimed:
         return Duplicate()
     except REFUSALS as exc:

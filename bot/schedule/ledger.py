@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -111,6 +111,61 @@ def claim_new(
         return None
 
 
+def queue_in(
+    session: Session,
+    key: DeliveryKey,
+    spec: dict[str, Any],
+    now: datetime,
+    not_before: datetime | None = None,
+) -> bool:
+    """Record a delivery still to make (`pending`) inside the caller's transaction, so it is committed
+    with the change it reports and can never be lost; False when the key is already there.
+
+    Whoever claims it (`claim_due`) posts it; `spec` is what that poster needs to render the message at
+    send time (a record that changed meanwhile is posted as it now is). `not_before` leaves the first
+    attempt to whoever queued it; the retry pass takes the row after that."""
+    exists = session.scalar(
+        select(Delivery.id).where(
+            Delivery.job == key.job, Delivery.target == key.target, Delivery.period == key.period
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(
+        Delivery(
+            job=key.job,
+            target=key.target,
+            period=key.period,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=not_before,
+            payload=spec,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    session.flush()
+    return True
+
+
+def requeue_in(session: Session, key: DeliveryKey, spec: dict[str, Any], now: datetime) -> str | None:
+    """Give a delivery that was given up a fresh round of attempts (an operator's repost); a missing row
+    is queued. Returns the status it had (None: there was none); a sent or pending row is left alone."""
+    row = session.scalar(
+        select(Delivery).where(
+            Delivery.job == key.job, Delivery.target == key.target, Delivery.period == key.period
+        )
+    )
+    if row is None:
+        queue_in(session, key, spec, now)
+        return None
+    previous = row.status
+    if previous == GIVEN_UP:
+        row.status, row.attempts, row.payload = PENDING, 0, spec
+        row.next_attempt_at, row.claimed_by, row.claimed_until, row.updated_at = None, None, None, now
+    return previous
+
+
 def record_skipped(db: Database, key: DeliveryKey, reason: str, now: datetime) -> bool:
     """A period deliberately not posted (missed beyond the grace): kept with its reason."""
     try:
@@ -137,9 +192,12 @@ def record_skipped(db: Database, key: DeliveryKey, reason: str, now: datetime) -
 UNCERTAIN = "uncertain: "
 
 
-def claim_due(db: Database, job: str, now: datetime, holder: str, limit: int = 50) -> list[Claimed]:
+def claim_due(
+    db: Database, job: str, now: datetime, holder: str, limit: int = 50, key: DeliveryKey | None = None
+) -> list[Claimed]:
     """Take over this job's rows that are due for another attempt: pending ones whose backoff is over,
-    and `sending` ones whose lease ran out (their process died mid-post)."""
+    and `sending` ones whose lease ran out (their process died mid-post). `key`: only that row, also
+    before its `next_attempt_at` (the process that queued it attempts it at once)."""
     due = or_(
         and_(
             Delivery.status == PENDING,
@@ -147,10 +205,16 @@ def claim_due(db: Database, job: str, now: datetime, holder: str, limit: int = 5
         ),
         and_(Delivery.status == SENDING, Delivery.claimed_until < now),
     )
+    if key is not None:
+        due = or_(
+            and_(Delivery.status == PENDING, Delivery.attempts == 0),
+            due,
+        )
+    only = and_(Delivery.target == key.target, Delivery.period == key.period) if key is not None else true()
     with db.session() as session:
         rows = session.execute(
             select(Delivery.id, Delivery.status, Delivery.last_error)
-            .where(Delivery.job == job, due)
+            .where(Delivery.job == job, only, due)
             .order_by(Delivery.id)
             .limit(limit)
         ).all()

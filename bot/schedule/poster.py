@@ -49,6 +49,9 @@ FATAL = CHANNEL_GONE | frozenset(
 )
 
 Payload = dict[str, Any]
+# Turns a claimed row's stored spec into the payload to send, at send time (None: nothing to send any
+# more); for jobs whose message must show the state of things when it is posted, not when queued.
+Prepare = Callable[[Claimed], Claimed | None]
 
 
 def delivery_client(settings: Settings) -> WebClient:
@@ -142,6 +145,10 @@ class SlackSender:
             if data.get("file"):
                 return self._upload(channel, data)
             message = dict(data["message"])
+            if data.get("ts"):
+                # An edit of a message already posted (`ts`): doing it twice is harmless.
+                edited = self.client.chat_update(channel=channel, ts=str(data["ts"]), **message)
+                return Attempt(True, channel=str(edited.get("channel") or channel), ts=edited.get("ts"))
             # The delivery key travels with the message so a recovering leader can find it in history.
             metadata = {"event_type": METADATA_EVENT, "event_payload": {"delivery": str(key)}}
             answer = self.client.chat_postMessage(channel=channel, metadata=metadata, **message)
@@ -163,6 +170,8 @@ class SlackSender:
 
     def find_posted(self, key: DeliveryKey, data: Payload, since: datetime) -> str | None:
         """The ts of a message already carrying this delivery key, or None (also when unknowable)."""
+        if data.get("ts"):
+            return None  # an edit: nothing new to find, and doing it again is harmless
         try:
             channel = self._channel(data)
             history = self.client.conversations_history(
@@ -187,7 +196,9 @@ class Poster(Protocol):
 
     def skip(self, key: DeliveryKey, reason: str) -> Outcome: ...
 
-    def retry_due(self, job: str) -> list[Outcome]: ...
+    def retry_due(
+        self, job: str, prepare: Prepare | None = None, key: DeliveryKey | None = None
+    ) -> list[Outcome]: ...
 
     def claim(self, session: Session, key: DeliveryKey, data: Payload) -> Claimed | None: ...
 
@@ -223,8 +234,20 @@ class LedgerPoster:
         recorded = ledger.record_skipped(self.db, key, reason, self._now())
         return Outcome(key, SKIPPED if recorded else "exists", error=reason)
 
-    def retry_due(self, job: str) -> list[Outcome]:
-        return [self.post(c) for c in ledger.claim_due(self.db, job, self._now(), self.holder)]
+    def retry_due(
+        self, job: str, prepare: Prepare | None = None, key: DeliveryKey | None = None
+    ) -> list[Outcome]:
+        """Post this job's due rows (`key`: only that one, even before its `next_attempt_at`)."""
+        outcomes = []
+        for claimed in ledger.claim_due(self.db, job, self._now(), self.holder, key=key):
+            ready = prepare(claimed) if prepare is not None else claimed
+            if ready is None:
+                reason = "nothing to post any more (what it reported is gone)"
+                ledger.mark_given_up(self.db, claimed.id, self.holder, reason, self._now())
+                outcomes.append(Outcome(claimed.key, GIVEN_UP, error=reason, payload=claimed.payload))
+                continue
+            outcomes.append(self.post(ready))
+        return outcomes
 
     def claim(self, session: Session, key: DeliveryKey, data: Payload) -> Claimed | None:
         """Claim within the caller's transaction; post with `post` once it has committed."""
@@ -282,7 +305,9 @@ class DryRunPoster:
         self.outcomes.append(outcome)
         return outcome
 
-    def retry_due(self, job: str) -> list[Outcome]:
+    def retry_due(
+        self, job: str, prepare: Prepare | None = None, key: DeliveryKey | None = None
+    ) -> list[Outcome]:
         return []
 
     def claim(self, session: Session, key: DeliveryKey, data: Payload) -> Claimed | None:

@@ -4,6 +4,9 @@ their few values), and placing refusals on a step's blocks.
 Slack's payload shape: view.state.values[block_id][action_id] -> {"type", "value" | "selected_option" |
 "selected_options" | "selected_user" | "selected_date"}. Blocks of other steps are absent, so a step only
 changes its own fields and the draft keeps the rest.
+
+Every string read here goes through `bot.text.storable`: a NUL pasted into any field would otherwise be
+refused by PostgreSQL on every save of the draft, so that draft could never be committed.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from bot.decisions.record import OPTION_KEYS, DecisionInput, TriggerInput
+from bot.text import storable
 from bot.views import decision_ids as ids
 
 Values = dict[str, dict[str, dict[str, Any]]]
@@ -29,20 +33,26 @@ def _text(values: Values, block_id: str) -> str | None:
     el = _element(values, block_id)
     if el is None:
         return None
-    return el.get("value") or ""
+    return _string(el.get("value"))
+
+
+def _string(value: Any) -> str:
+    """A payload value as text the database can store ("" for a missing or non-string value)."""
+    return storable(value) if isinstance(value, str) else ""
 
 
 def _selected(values: Values, block_id: str) -> str | None:
     el = _element(values, block_id)
     option = (el or {}).get("selected_option") or {}
-    return option.get("value")
+    value = option.get("value")
+    return _string(value) if value is not None else None
 
 
 def _selected_many(values: Values, block_id: str) -> list[str] | None:
     el = _element(values, block_id)
     if el is None:
         return None
-    return [o.get("value", "") for o in el.get("selected_options") or []]
+    return [_string(o.get("value", "")) for o in el.get("selected_options") or []]
 
 
 def _date(values: Values, block_id: str) -> tuple[bool, date | None]:
@@ -79,7 +89,7 @@ def _frame(values: Values, data: DecisionInput, changes: dict[str, Any]) -> None
     owner = _element(values, ids.OWNER)
     if owner is not None:
         # An emptied selection must read as "no owner", not fall back to the person asking.
-        changes["owner"] = owner.get("selected_user") or ""
+        changes["owner"] = _string(owner.get("selected_user"))
     tiers = _selected_many(values, ids.TIERS)
     if tiers is not None:
         changes["tiers"] = tiers

@@ -14,6 +14,8 @@ from bot.decisions import service
 from bot.decisions.drafts import DraftState, new_draft, read_draft
 from bot.decisions.record import DecisionInput
 from bot.decisions.results import Changed, Committed, Duplicate, RefusalKind, Refused
+from bot.schedule import ledger
+from bot.schedule.ledger import DeliveryKey
 from storage.db import Database
 from storage.models.decisions import Decision, DecisionEvent
 from tests.decisions.factory import NOW, TODAY, valid_input
@@ -59,6 +61,21 @@ def test_commit_is_one_transaction_and_says_what_to_post(db: Database) -> None:
         "open",
         ["created"],
     )
+    # Its post is queued in the ledger by that same transaction: a stored record cannot lose its post.
+    assert result.deliveries == (DeliveryKey("decision-post", "CDECISIONS", "1"),)
+    [row] = ledger.rows(db, "decision-post")
+    assert (row.status, row.attempts, row.payload) == (
+        "pending",
+        0,
+        {
+            "kind": "post",
+            "decision": 1,
+            "author": "UOWNER",
+            "source": "C1",
+            "channel": "CDECISIONS",
+            "user": None,
+        },
+    )
 
 
 def test_a_stale_draft_save_keeps_the_committed_id(db: Database) -> None:
@@ -99,6 +116,14 @@ def test_a_commit_waiting_on_another_reads_its_committed_id(db: Database) -> Non
     assert results["second"] == Duplicate(results["first"].record.id)
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Decision)) == 1
+    # Posted exactly once: one ledger row, queued by the submission that committed; the Duplicate
+    # carries nothing to post, and the draft still names the record for any later retry.
+    assert results["first"].deliveries == (DeliveryKey("decision-post", "C1", "1"),)
+    assert [(r.target, r.period) for r in ledger.rows(db, "decision-post")] == [("C1", "1")]
+    with db.session() as session:
+        kept = read_draft(session, draft_id, "UOWNER")
+    assert kept is not None and kept.committed_id == 1
+    assert _commit(db, draft_id) == Duplicate(1)
 
 
 def test_a_refused_commit_keeps_what_was_typed_and_stores_nothing(db: Database) -> None:

@@ -1,4 +1,5 @@
-"""What a payload must look like before any listener sees it.
+"""What a payload must look like before any listener sees it (checked in the WSGI guard, after the
+signature and before Bolt, and again as tierbot's first Bolt middleware for the console and Socket Mode).
 
 Bolt trusts a signed payload's shape: an interaction with an empty `actions` list made its listener
 matching raise IndexError (a 500 with a traceback), a view without a `callback_id` likewise. Slack
@@ -10,11 +11,10 @@ fields are checked here, first, and a request that lacks them is answered and ch
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
-from slack_bolt import BoltRequest, BoltResponse
-from slack_bolt.middleware import Middleware
+from slack_bolt import BoltResponse
 
 from bot.views.notice import notice_view
 
@@ -33,10 +33,24 @@ def _user_ok(body: dict[str, Any]) -> bool:
     return isinstance(user, dict) and _is_str(user.get("id"))
 
 
+def parse_payload(body: bytes, content_type: str) -> Any:
+    """The body as Bolt would read it: a form (an interaction's `payload` field as JSON, a slash
+    command's fields as text) or JSON. ValueError when it cannot be read at all."""
+    text = body.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    if content_type.startswith("application/json") or text.startswith("{") or text.startswith("["):
+        return json.loads(text)
+    fields = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+    if "payload" in fields:
+        return json.loads(fields["payload"])
+    return fields
+
+
 def problem(body: Any) -> str | None:
     """Why `body` is not a payload tierbot can act on, or None when it is."""
     if not isinstance(body, dict) or not body:
         return "not a Slack payload"
+    if "ssl_check" in body:  # Slack's certificate check: Bolt answers it itself
+        return None
     if "command" in body:
         if not (_is_str(body.get("command")) and _is_str(body.get("user_id"))):
             return "slash command without a command or user"
@@ -57,6 +71,8 @@ def problem(body: Any) -> str | None:
         view = body.get("view")
         if not isinstance(view, dict) or not _is_str(view.get("callback_id")):
             return "view without a callback id"
+        if not _is_str(view.get("type")):  # Bolt reads view["type"] while matching listeners
+            return "view without a type"
         state = view.get("state", {"values": {}})
         if not isinstance(state, dict) or not isinstance(state.get("values", {}), dict):
             return "view state is not readable"
@@ -101,17 +117,3 @@ def answer_for(body: Any, line: str = UNREADABLE, *, nobody: int = 400) -> BoltR
 def answer_for_failure(body: Any) -> BoltResponse:
     """What a person sees when a listener raised: the same shapes as a refusal, saying FAILED."""
     return answer_for(body, FAILED, nobody=500)
-
-
-class PayloadShape(Middleware):
-    """Runs after Bolt verified the signature and before listener matching (where a bad shape raised)."""
-
-    def process(
-        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        reason = problem(req.body)
-        if reason is None:
-            return next()
-        # The reason and the size, never the body: it may hold anything.
-        req.context.logger.warning("refused a malformed payload: %s (%d bytes)", reason, len(req.raw_body))
-        return answer_for(req.body)
