@@ -13,7 +13,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.quarterly import service as quarterly
-from bot.text import clean_input
+from bot.text import clean_input, storable
 from bot.views import quarterly as quarterly_view
 from bot.views import quarterly_ids as ids
 from bot.views.notice import notice_view
@@ -59,8 +59,10 @@ def submit_held(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
         ack()
         return
     values = (view.get("state") or {}).get("values") or {}
-    # Kept as typed (line breaks too); it is escaped when shown.
-    note = str((values.get(ids.NOTE_BLOCK) or {}).get(ids.NOTE_INPUT, {}).get("value") or "").strip()[:3000]
+    # Kept as typed (line breaks too) less what a text column refuses; it is escaped when shown.
+    note = storable(
+        str((values.get(ids.NOTE_BLOCK) or {}).get(ids.NOTE_INPUT, {}).get("value") or "")
+    ).strip()[:3000]
     user = (body.get("user") or {}).get("id", "")
     services = services_of(context)
     with services.db.session() as session:
