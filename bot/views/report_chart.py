@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import io
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from bot.reports.service import TierReport
 
 DPI = 100
@@ -18,6 +15,11 @@ SIZE = (10, 7.5)  # inches: 1000 x 750 px, legible as a Slack preview
 
 
 def render_png(report: TierReport) -> bytes:
+    # Imported here, not at module level: matplotlib (with numpy) costs ~1 s to import, and every
+    # `tierbot` command and server start imports the jobs and CLI modules that import this one.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=SIZE, dpi=DPI)
     FigureCanvasAgg(fig)
     top, bottom = fig.subplots(2, 1, sharex=True)
