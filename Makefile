@@ -69,6 +69,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.import_accounts
 	$(BIN)/python -m bench.decisions
 	$(BIN)/python -m bench.digest
+	$(BIN)/python -m bench.scenarios
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

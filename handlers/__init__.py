@@ -9,10 +9,22 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import decision, decision_actions, digest, fallback, home, quarterly, reminders, report, tier
+from handlers import (
+    decision,
+    decision_actions,
+    digest,
+    fallback,
+    home,
+    quarterly,
+    reminders,
+    report,
+    scenario,
+    tier,
+)
 
 
 def register_all(app: App) -> None:
+    scenario.register(app)  # before tier: `/tier scenario …` must not reach the general /tier listener
     quarterly.register(app)  # before tier: it answers `/tier reviews`
     tier.register(app)
     decision.register(app)

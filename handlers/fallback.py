@@ -26,7 +26,7 @@ UNKNOWN_FORM = "tierbot no longer knows this form, so nothing was saved. Please 
 
 def unknown_command(ack: Ack, command: dict[str, Any]) -> None:
     name = escape_mrkdwn(str(command.get("command", ""))[:40])
-    ack(response_type="ephemeral", text=f"tierbot does not know `{name}`. Try `/tier help`.")
+    ack(response_type="ephemeral", text=f"tierbot has no such command: `{name}`. Try `/tier help`.")
 
 
 def ack_only(ack: Ack) -> None:

@@ -104,7 +104,8 @@ class FakeSlack:
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     not_in_channel: set[str] = field(default_factory=set)
     user_tz: dict[str, str] = field(default_factory=dict)
-    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, bytes, shares
+    # files_upload_v2: file id -> {"filename", "length", "data" (bytes, once POSTed), "title", "channel"}
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
     # conversations.members: who is in each channel, set by tests. A channel not listed is one Slack
     # will not show the bot (channel_not_found). A page holds at most `members_page` ids, whatever
     # `limit` asks (Slack may return fewer), so tests can make a list span pages.
@@ -126,16 +127,16 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                body_bytes = self.rfile.read(length)
-                if self.path.startswith("/upload/"):  # files.uploadV2 step 2: raw bytes, plain-text answer
-                    status, text = fake._upload_bytes(self.path, body_bytes)
-                    self.send_response(status)
-                    self.send_header("Content-Type", "text/plain")
+                data = self.rfile.read(length)
+                if self.path.startswith("/upload/"):  # the URL files.getUploadURLExternal hands out
+                    text = fake._upload(self.path, data)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain; charset=utf-8")
                     self.send_header("Content-Length", str(len(text)))
                     self.end_headers()
                     self.wfile.write(text.encode())
                     return
-                raw = body_bytes.decode()
+                raw = data.decode()
                 status, headers, body = fake._handle(self.path, self.headers, raw)
                 payload = json.dumps(body).encode()
                 try:
@@ -197,6 +198,7 @@ class FakeSlack:
             self.responses.clear()
             self.failures.clear()
             self.not_in_channel.clear()
+            self.files.clear()
             self.members.clear()
             self.members_page = 200
             self.delays.clear()
@@ -242,6 +244,54 @@ class FakeSlack:
         answer = self._answer(method, params)
         time.sleep(delay)  # done, but answered late: the caller may have given up by now
         return 200, {}, answer
+
+    def _upload(self, path: str, data: bytes) -> str:
+        """Step 2 of files_upload_v2: the bytes POSTed to the upload URL. Slack answers `OK - <size>`."""
+        file_id = path.rstrip("/").rsplit("/", 1)[-1]
+        with self._lock:
+            if file_id in self.files:
+                self.files[file_id]["data"] = data
+        return f"OK - {len(data)}"
+
+    def _files(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        """files.getUploadURLExternal and files.completeUploadExternal, with Slack's response shapes."""
+        if method == "files.getUploadURLExternal":
+            if not p.get("filename") or not str(p.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._ts):010d}"
+            with self._lock:
+                self.files[file_id] = {"filename": p["filename"], "length": int(p["length"]), "data": None}
+            base = self.url.removesuffix("/api/")
+            return {"ok": True, "upload_url": f"{base}/upload/v1/{file_id}", "file_id": file_id}
+        items = p.get("files")
+        items = json.loads(items) if isinstance(items, str) else items
+        if not items:
+            return {"ok": False, "error": "invalid_arguments"}
+        out = []
+        for item in items:
+            known = self.files.get(item.get("id", ""))
+            if known is None or known["data"] is None:
+                return {"ok": False, "error": "file_not_found"}
+            known.update(
+                title=item.get("title"), channel=p.get("channel_id"), comment=p.get("initial_comment")
+            )
+            name = known["filename"]
+            out.append(
+                {
+                    "id": item["id"],
+                    "created": 1700000000,
+                    "timestamp": 1700000000,
+                    "name": name,
+                    "title": item.get("title") or name,
+                    "mimetype": "image/png" if name.endswith(".png") else "application/octet-stream",
+                    "filetype": name.rsplit(".", 1)[-1] if "." in name else "binary",
+                    "user": "UBOT",
+                    "size": len(known["data"]),
+                    "url_private": f"https://files.slack.com/files-pri/T1-{item['id']}/{name}",
+                    "permalink": f"https://acme.slack.com/files/UBOT/{item['id']}/{name}",
+                }
+            )
+        return {"ok": True, "files": out}
 
     def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -298,7 +348,7 @@ class FakeSlack:
                 "ok": True,
                 "user": {"id": user, "name": user.lower(), "tz": self.user_tz.get(user, "UTC")},
             }
-        if method.startswith("files."):
+        if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
             return self._files(method, p)
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
@@ -322,48 +372,3 @@ class FakeSlack:
         ids = self.members[channel]
         following = base64.b64encode(f"user:{end}".encode()).decode() if end < len(ids) else ""
         return {"ok": True, "members": ids[start:end], "response_metadata": {"next_cursor": following}}
-
-    # --- files.uploadV2 (the per-tier report's chart) ---------------------------------------------------
-    # slack_sdk's files_upload_v2 makes three requests: files.getUploadURLExternal (filename, length)
-    # answers an upload URL and a file id; the bytes are POSTed to that URL (plain-text "OK - <size>");
-    # files.completeUploadExternal (files=[{id, title}], channel_id, initial_comment) shares the file and
-    # answers {"ok": true, "files": [{...file...}]}. Shapes as documented for the Web API.
-
-    def _files(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
-        if method == "files.getUploadURLExternal":
-            if not p.get("filename") or not str(p.get("length") or "").isdigit():
-                return {"ok": False, "error": "invalid_arguments"}
-            file_id = f"F{next(self._ts):010d}"
-            with self._lock:
-                self.uploads[file_id] = {"filename": p["filename"], "length": int(p["length"]), "data": None}
-            assert self._server is not None
-            url = f"http://{self.host}:{self._server.server_address[1]}/upload/{file_id}"
-            return {"ok": True, "upload_url": url, "file_id": file_id}
-        if method == "files.completeUploadExternal":
-            files = p.get("files")
-            files = json.loads(files) if isinstance(files, str) else files or []
-            shared = []
-            for f in files:
-                upload = self.uploads.get(f.get("id", ""))
-                if upload is None or upload["data"] is None:
-                    return {"ok": False, "error": "file_not_found"}
-                upload.update(
-                    title=f.get("title"), channel=p.get("channel_id"), comment=p.get("initial_comment")
-                )
-                channels = [p["channel_id"]] if p.get("channel_id") else []
-                shared.append({
-                    "id": f["id"], "name": upload["filename"], "title": f.get("title") or upload["filename"],
-                    "mimetype": "image/png" if upload["filename"].endswith(".png") else "application/octet-stream",
-                    "size": len(upload["data"]), "channels": channels, "is_public": bool(channels),
-                })  # fmt: skip
-            return {"ok": True, "files": shared}
-        return {"ok": False, "error": "unknown_method"}
-
-    def _upload_bytes(self, path: str, data: bytes) -> tuple[int, str]:
-        file_id = path.removeprefix("/upload/")
-        with self._lock:
-            upload = self.uploads.get(file_id)
-            if upload is None:
-                return 404, "file_not_found"
-            upload["data"] = data
-        return 200, f"OK - {len(data)}"

@@ -132,6 +132,13 @@ class Calendar(_Strict):
         return int(m[1]) * 60 + int(m[2]), int(m[3]) * 60 + int(m[4])
 
 
+class Staffing(_Strict):
+    """The team that works a tier's queue (scenarios model its waiting time with Erlang C)."""
+
+    agents: int = Field(ge=1, le=100_000)
+    hours_per_week: float = Field(gt=0, le=168)
+
+
 class Tier(_Strict):
     key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
     name: Annotated[str, Field(min_length=1, max_length=40)]
@@ -143,6 +150,7 @@ class Tier(_Strict):
     # this tier get a review due every quarter (the `quarterly-reviews` job).
     quarterly_review: bool = False
     sla: dict[str, SlaTarget]
+    staffing: Staffing | None = None
 
     @field_validator("sla")
     @classmethod

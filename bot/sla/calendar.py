@@ -100,6 +100,16 @@ class Timeline:
             return end - start
         return self.position(end) - self.position(start)
 
+    def intervals(self, lo: float, hi: float) -> tuple[list[float], list[float], list[float]]:
+        """The opening intervals covering epoch seconds [lo, hi]: starts, ends and the open seconds before
+        each, as `position` counts them. For callers that place many instants at once (scenarios, with
+        numpy); empty lists for an always-open calendar, where a position is the instant itself."""
+        if self.always_open:
+            return [], [], []
+        self._covering(lo)
+        span = self._covering(hi)
+        return span.starts, span.ends, span.before
+
     # -- building --------------------------------------------------------------------------------------
 
     def _covering(self, ts: float) -> _Span:

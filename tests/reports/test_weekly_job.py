@@ -41,7 +41,7 @@ def test_weekly_report_once_per_week_with_its_chart(
         == "tier-report|CREP|weekly:2026-11-23T09:00+00:00"
     )
 
-    [upload] = fake_slack.uploads.values()
+    [upload] = fake_slack.files.values()
     assert upload["channel"] == "CREP" and upload["filename"] == "tier-report-2026-11-23.png"
     assert upload["data"][:8] == b"\x89PNG\r\n\x1a\n" and len(upload["data"]) > 5 * 1024
     assert len(fake_slack.calls_to("files.completeUploadExternal")) == 1

@@ -125,7 +125,7 @@ def test_a_pick_of_an_account_that_cannot_exist_says_so(
 
 def test_unknown_command_answers_one_clear_line(slack: SlackHTTP) -> None:
     line = ephemeral_line(slack.command("/nope", "x"))
-    assert line == "tierbot does not know `/nope`. Try `/tier help`."
+    assert line == "tierbot has no such command: `/nope`. Try `/tier help`."
     assert "@app.command" not in line
 
 
