@@ -70,6 +70,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.decisions
 	$(BIN)/python -m bench.digest
 	$(BIN)/python -m bench.scenarios
+	$(BIN)/python -m bench.alerts
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

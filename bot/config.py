@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     unacked_repost_minutes: int = Field(default=60, ge=5)
     missed_post_grace_hours: int = Field(default=6, ge=0)
     scheduler_tick_seconds: int = Field(default=60, ge=1)
+    # Alerts (issue 11): health-score drops, and the helpdesk link on alert messages.
+    health_drop_points: int = Field(default=15, ge=1, le=100)
+    health_drop_days: int = Field(default=30, ge=1)
+    health_floor: int = Field(default=40, ge=0, le=100)
+    ticket_url_template: str | None = None  # e.g. https://help.example.com/agent/tickets/{id}
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers import (
+    alerts,
     decision,
     decision_actions,
     digest,
@@ -32,5 +33,6 @@ def register_all(app: App) -> None:
     digest.register(app)
     reminders.register(app)
     home.register(app)
+    alerts.register(app)
     report.register(app)
     fallback.register(app)  # last: it answers what nothing above took

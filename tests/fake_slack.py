@@ -106,6 +106,7 @@ class FakeSlack:
     user_tz: dict[str, str] = field(default_factory=dict)
     # files_upload_v2: file id -> {"filename", "length", "data" (bytes, once POSTed), "title", "channel"}
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users_by_email: dict[str, str] = field(default_factory=dict)  # e-mail -> user id (users.lookupByEmail)
     # conversations.members: who is in each channel, set by tests. A channel not listed is one Slack
     # will not show the bot (channel_not_found). A page holds at most `members_page` ids, whatever
     # `limit` asks (Slack may return fewer), so tests can make a list span pages.
@@ -199,6 +200,7 @@ class FakeSlack:
             self.failures.clear()
             self.not_in_channel.clear()
             self.files.clear()
+            self.users_by_email.clear()
             self.members.clear()
             self.members_page = 200
             self.delays.clear()
@@ -350,6 +352,17 @@ class FakeSlack:
             }
         if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
             return self._files(method, p)
+        if method == "users.lookupByEmail":
+            # Slack's shape: {"ok": true, "user": {id, team_id, name, profile: {email, ...}, ...}};
+            # an unknown address answers {"ok": false, "error": "users_not_found"} with HTTP 200.
+            email = str(p.get("email", ""))
+            found = self.users_by_email.get(email.casefold())
+            if found is None:
+                return {"ok": False, "error": "users_not_found"}
+            return {
+                "ok": True,
+                "user": {"id": found, "team_id": "T1", "name": found.lower(), "profile": {"email": email}},
+            }
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
         return {"ok": True}

@@ -9,7 +9,7 @@ from typing import Any
 from bot.policy.model import CRITICALITIES
 from bot.text import normalize
 
-MAX_LEN = {"name": 255, "external_id": 128, "domain": 255, "owner": 255, "region": 64}
+MAX_LEN = {"name": 255, "external_id": 128, "domain": 255, "owner": 255, "region": 64, "slack_channel": 64}
 # Numeric(14, 2): twelve digits before the point.
 MAX_ACV = Decimal("999999999999.99")
 CENT = Decimal("0.01")
@@ -119,6 +119,17 @@ def external_id_cell(raw: str) -> Cell:
 
 def region_cell(raw: str) -> Cell:
     return text_cell(raw, "region")
+
+
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+def slack_channel_cell(raw: str) -> Cell:
+    """The account's own Slack channel, by id (C0123ABC): names change, ids do not."""
+    channel, problem = text_cell(raw, "slack_channel")
+    if channel is None or _CHANNEL_ID.match(channel.upper()):
+        return (channel.upper() if channel else None), problem
+    return None, f"slack_channel {channel[:60]!r} is not a Slack channel id (like C024BE7LR)"
 
 
 def name_cell(value: str) -> tuple[str, str, str | None]:

@@ -26,11 +26,14 @@ from bot.accounts.csv_cells import (
     name_cell,
     owner_cell,
     region_cell,
+    slack_channel_cell,
     strategic_cell,
 )
 
 REQUIRED = ("name", "acv")
-OPTIONAL = ("external_id", "domain", "usage_criticality", "strategic", "health_score", "owner", "region")
+OPTIONAL = (
+    "external_id", "domain", "usage_criticality", "strategic", "health_score", "owner", "region", "slack_channel",
+)  # fmt: skip
 COLUMNS = REQUIRED + OPTIONAL
 # (phase, done, total): total is None when unknown. Called every few thousand rows, not per row.
 ProgressFn = Callable[[str, int, "int | None"], None]
@@ -59,6 +62,7 @@ class AccountRow:
     health_score: int | None = None
     owner: str | None = None
     region: str | None = None
+    slack_channel: str | None = None
     # Optional columns the file has; on re-import a column the file lacks leaves stored values alone.
     present: frozenset[str] = frozenset(COLUMNS)
 
@@ -89,6 +93,7 @@ class Layout:
     health_score: int = -1
     owner: int = -1
     region: int = -1
+    slack_channel: int = -1
 
     @property
     def present(self) -> frozenset[str]:
@@ -130,7 +135,7 @@ class RowValidator:
         if problem is not None:
             errors.append(problem)
         acv = cell(memo["acv"], acv_cell, raw[at.acv], errors)
-        ext = domain = health = owner = region = None
+        ext = domain = health = owner = region = channel = None
         crit, strategic = "medium", False
         if at.external_id >= 0:
             ext, problem = external_id_cell(raw[at.external_id])  # unique: not worth a memo
@@ -148,10 +153,12 @@ class RowValidator:
             owner = cell(memo["owner"], owner_cell, raw[at.owner], errors)
         if at.region >= 0:
             region = cell(memo["region"], region_cell, raw[at.region], errors)
+        if at.slack_channel >= 0:
+            channel = cell(memo["slack_channel"], slack_channel_cell, raw[at.slack_channel], errors)
         if errors:
             return errors
         return AccountRow(
-            line, name, key, acv, ext, domain, crit, strategic, health, owner, region, self.present
+            line, name, key, acv, ext, domain, crit, strategic, health, owner, region, channel, self.present
         )
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.accounts.bulk import BATCH, ROW_ID, insert_rows, insert_with_ids, sqlite_cache, update_rows
 from bot.accounts.csv_rows import AccountRow, ProgressFn, RowError, read_account_rows
 from bot.accounts.tiering import newest_override_id
+from bot.alerts.service import record_health_changes
 from bot.policy.evaluate import AccountFacts, Override, evaluate
 from bot.policy.model import Policy
 from storage.db import Database
@@ -50,8 +51,17 @@ FIELDS = (
     "health_score",
     "owner",
     "region",
+    "slack_channel",
 )
-OPTIONAL_FIELDS = ("domain", "usage_criticality", "strategic", "health_score", "owner", "region")
+OPTIONAL_FIELDS = (
+    "domain",
+    "usage_criticality",
+    "strategic",
+    "health_score",
+    "owner",
+    "region",
+    "slack_channel",
+)
 
 HISTORY_BATCH = 5000
 TIER_MEMO_LIMIT = 4096
@@ -125,6 +135,8 @@ class ImportPlan:
     updated: list[PlannedAccount] = field(default_factory=list)
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # (account id, old, new) for stored accounts whose health score the import changes (issue 11).
+    health_changes: list[tuple[int, int | None, int | None]] = field(default_factory=list)
 
     @property
     def tier_moves(self) -> list[TierMove]:
@@ -166,6 +178,7 @@ class ImportReport:
 # A stored account as (tier, *FIELDS): plain tuples, as 100,000 Row-to-dict conversions cost seconds.
 Stored = tuple[Any, ...]
 AT = {f: i for i, f in enumerate(FIELDS, 1)}
+HEALTH = FIELDS.index("health_score")
 EXTERNAL_ID, ACV, CRITICALITY, STRATEGIC = (
     FIELDS.index(f) for f in ("external_id", "acv", "usage_criticality", "strategic")
 )
@@ -292,6 +305,8 @@ def plan_import(
             plan.unchanged += 1
             continue
         plan.updated.append(PlannedAccount(row.line, account_id, values, tier, old[0], detail))
+        if values[HEALTH] != old[HEALTH + 1]:  # stored rows are (tier, *FIELDS)
+            plan.health_changes.append((account_id, old[HEALTH + 1], values[HEALTH]))
 
     for target, lines in targets.items():
         if len(lines) > 1:
@@ -353,6 +368,8 @@ def apply_plan(
                 for p in moved[start : start + HISTORY_BATCH]
             ]
             insert_rows(conn, HISTORY_TABLE, history, {"at": now})
+        # Health scores keep their old value with its time: health alerts read drops from this.
+        record_health_changes(session, plan.health_changes, now)
 
 
 def import_accounts(

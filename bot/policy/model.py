@@ -60,6 +60,76 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_OFFSET = re.compile(r"^\s*([+-])?\s*(.+?)\s*$")
+
+
+def parse_offset(value: object) -> int:
+    """An alert step relative to an SLA target: '-60m' (before it), '0' (at it), '+30m' (after it)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip() == "0":
+        return 0
+    m = _OFFSET.match(value) if isinstance(value, str) else None
+    if m is None or not m[1]:
+        raise ValueError(f"not a step like '-60m', '0' or '+30m': {value!r}")
+    try:
+        minutes = parse_minutes(m[2])
+    except ValueError:
+        raise ValueError(f"not a step like '-60m', '0' or '+30m': {value!r}") from None
+    return -minutes if m[1] == "-" else minutes
+
+
+Offset = Annotated[int, BeforeValidator(parse_offset)]
+_SUBTEAM = re.compile(r"^(?:<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>|subteam:([A-Z0-9]+))$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_CHANNEL_NAME = re.compile(r"^#[a-z0-9][a-z0-9._-]{0,79}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class Notify(_Strict):
+    """Who an escalation level notifies: a Slack user group, a channel, or named users."""
+
+    kind: Literal["usergroup", "channel", "users"]
+    ids: tuple[str, ...]  # the group id, the channel ('#name' or id), or user ids
+
+
+def parse_notify(value: object) -> Notify:
+    if isinstance(value, Notify):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("notify needs a user group, a channel or user ids")
+    text = value.strip()
+    if m := _SUBTEAM.match(text):
+        return Notify(kind="usergroup", ids=(m[1] or m[2],))
+    if _CHANNEL_ID.match(text) or _CHANNEL_NAME.match(text):
+        return Notify(kind="channel", ids=(text,))
+    users = tuple(u for u in re.split(r"[\s,]+", text) if u)
+    if users and all(_USER_ID.match(u) for u in users):
+        return Notify(kind="users", ids=users)
+    if text.startswith("@"):
+        raise ValueError(
+            f"{text!r}: a user group is notified by its id, '<!subteam^S0123ABCD>' or 'subteam:S0123ABCD' "
+            "(Slack cannot mention a group by its handle)"
+        )
+    raise ValueError(
+        f"{text!r} is not a user group ('subteam:S…'), a channel ('#name' or 'C…') or user ids ('U…')"
+    )
+
+
+class Escalation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    after: Offset  # after the breach, counted on the target's calendar like the alert steps
+    notify: Annotated[Notify, BeforeValidator(parse_notify)]
+
+    @field_validator("after")
+    @classmethod
+    def _after_breach(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("an escalation comes after the breach: use '+15m', not a negative step")
+        return value
+
+
 class SlaTarget(_Strict):
     first_response: Minutes
     resolution: Minutes
@@ -151,6 +221,33 @@ class Tier(_Strict):
     quarterly_review: bool = False
     sla: dict[str, SlaTarget]
     staffing: Staffing | None = None
+    # Alerts (issue 11): steps relative to each SLA target, who is told after a breach, where.
+    alerts: tuple[Offset, ...] = ()
+    escalation: tuple[Escalation, ...] = ()
+    alert_channel: str | None = None  # used when the account has no slack_channel of its own
+    health_alerts: bool = False  # health-score drops alert the owner and the account's channel
+
+    @field_validator("alerts")
+    @classmethod
+    def _ladder(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if list(value) != sorted(set(value)):
+            raise ValueError("alert steps must be distinct and in order, earliest first")
+        return value
+
+    @field_validator("escalation")
+    @classmethod
+    def _levels(cls, value: tuple[Escalation, ...]) -> tuple[Escalation, ...]:
+        afters = [e.after for e in value]
+        if afters != sorted(set(afters)):
+            raise ValueError("escalation levels must come in order of 'after', each later than the last")
+        return value
+
+    @field_validator("alert_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is not None and not (_CHANNEL_ID.match(value) or _CHANNEL_NAME.match(value)):
+            raise ValueError(f"{value!r} is not a channel id ('C…') or name ('#support-alerts')")
+        return value
 
     @field_validator("sla")
     @classmethod

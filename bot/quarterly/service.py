@@ -6,8 +6,8 @@ frozen results; the words are `bot.views.quarterly`. Eligible accounts are those
 `quarterly_review = true` in the policy; `ensure_schedules` gives each a first due date (the start of
 the next quarter) and the schedule of an account that left such a tier is kept but not shown.
 
-The health trend: no health-score history exists yet on this branch, so the brief carries the current
-score and says so (`health_history` is empty).
+The health trend comes from `health_history` (kept by imports and syncs since issue 11's alerts): the
+values the score took during the brief's quarter, oldest first, then the current score.
 """
 
 from __future__ import annotations
@@ -23,12 +23,14 @@ from bot.policy.model import Policy
 from bot.quarterly.dates import next_quarter_start, quarter_after
 from bot.sla import service as sla
 from storage.models import Account, UTCDateTime
+from storage.models.alerts import HealthChange
 from storage.models.decisions import Decision, DecisionAccount
 from storage.models.quarterly import HeldReview, ReviewSchedule
 from storage.models.tickets import Ticket, is_open
 
 BRIEF_DAYS = 91  # "last quarter" in the brief: the 13 weeks before the reminder
 BRIEF_DECISIONS = 5
+HEALTH_POINTS = 6  # the newest changes shown in the trend
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class ReviewBrief:
     tickets: int
     open_tickets: int
     health_score: int | None
-    health_history: tuple[tuple[datetime, int], ...]  # empty: no health history kept yet
+    health_history: tuple[tuple[datetime, int], ...]  # values set during the quarter, oldest first
     decisions: tuple[DecisionLine, ...]
 
 
@@ -153,6 +155,16 @@ def brief(
         select(func.count()).where(Ticket.account_id == review.account_id, is_open())
     )
     health = session.scalar(select(Account.health_score).where(Account.id == review.account_id))
+    changes = session.execute(
+        select(HealthChange.at, HealthChange.new_value)
+        .where(
+            HealthChange.account_id == review.account_id,
+            HealthChange.at >= since,
+            HealthChange.new_value.is_not(None),
+        )
+        .order_by(HealthChange.at.desc())
+        .limit(HEALTH_POINTS)
+    ).all()
     decisions = session.execute(
         select(Decision.id, Decision.title, Decision.status)
         .join(DecisionAccount, DecisionAccount.decision_id == Decision.id)
@@ -169,7 +181,7 @@ def brief(
         tickets=m.tickets,
         open_tickets=int(open_tickets or 0),
         health_score=health,
-        health_history=(),
+        health_history=tuple((at, v) for at, v in reversed(changes) if v is not None),
         decisions=tuple(DecisionLine(i, t, s) for i, t, s in decisions),
     )
 

@@ -56,3 +56,13 @@ def duration(minutes: float, days: bool = True) -> str:
 def money(value: Decimal) -> str:
     """$25,000 for whole amounts, $25,000.50 otherwise (as the tier rules write it in their reasons)."""
     return dollars(value)
+
+
+def usergroup_mention(group_id: str) -> str:
+    """`<!subteam^S123>`: notifies everyone in a Slack user group."""
+    return f"<!subteam^{escape_mrkdwn(group_id)}>"
+
+
+def channel_mention(channel: str) -> str:
+    """`<#C123>` for a channel id; a '#name' as written (Slack links it)."""
+    return escape_mrkdwn(channel) if channel.startswith("#") else f"<#{escape_mrkdwn(channel)}>"

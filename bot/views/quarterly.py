@@ -41,11 +41,14 @@ def reminder_message(brief: ReviewBrief, now: datetime) -> Message:
     r = brief.review
     name = escape_mrkdwn(r.account)
     health = "n/a" if brief.health_score is None else str(brief.health_score)
-    trend = (
-        " → ".join(str(v) for _, v in brief.health_history)
-        if brief.health_history
-        else f"{health} now (no health history kept yet, so no trend)"
-    )
+    if brief.health_history:
+        values = [v for _, v in brief.health_history]
+        arrow = "↑" if values[-1] > values[0] else "↓" if values[-1] < values[0] else "→"
+        trend = (
+            f"{' → '.join(str(v) for v in values)} {arrow} (now {health}; changes this quarter, oldest first)"
+        )
+    else:
+        trend = f"{health} now (no change recorded this quarter)"
     decisions = [
         f"• D-{d.decision_id} {escape_mrkdwn(truncate(d.title, 120))} ({escape_mrkdwn(d.status)})"
         for d in brief.decisions

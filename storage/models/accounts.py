@@ -26,6 +26,8 @@ class Account(Base):
     health_score: Mapped[int | None] = mapped_column(Integer)
     owner: Mapped[str | None] = mapped_column(String(255))
     region: Mapped[str | None] = mapped_column(String(64))
+    # The account's own Slack channel (Enterprise "dedicated Slack channel"): alerts go there first.
+    slack_channel: Mapped[str | None] = mapped_column(String(64))
     # The tier as last evaluated; kept so lists, digests and history need no policy run per row.
     tier: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

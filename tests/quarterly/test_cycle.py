@@ -10,6 +10,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from bot.alerts.health import record_health_change
 from bot.jobs import job_names, run_job
 from bot.quarterly.dates import next_quarter_start, quarter_after
 from bot.services import Services
@@ -56,18 +57,21 @@ def test_quarterly_review_cycle(slack, services: Services, fake_slack: FakeSlack
         assert (row.account_id, row.due_at) == (acme, utc(2027, 1, 1))  # Small Co's tier has no review
     assert dms(fake_slack) == []  # six weeks away
 
+    with db.session() as session:  # health history kept by imports and syncs (issue 11's alerts)
+        record_health_change(session, acme, 90, 80, utc(2026, 10, 1))
+        record_health_change(session, acme, 80, 72, utc(2026, 12, 1))
     clock.set(utc(2026, 12, 18, 8))  # 14 days before 1 Jan
     first = run_job(services, "quarterly-reviews")
     again = run_job(services, "quarterly-reviews")
     assert [o.status for o in first.outcomes] == ["sent"] and again.outcomes == []
     [dm] = dms(fake_slack)
     assert dm.params["channel"] == "DUOWNER"
-    text = json.dumps(dm.params["blocks"])
+    text = json.dumps(dm.params["blocks"], ensure_ascii=False)
     assert "Quarterly review: Acme Corp" in text and "in 14 days" in text
     # Q1 met both; Q2 missed its first response (2h > 1h) and resolution (10h > 8h); the open sev3 Q3
     # answered in 1h (met) and is long past its 16 business hours (missed): 2/3, 1/3, three missed.
     assert "first response 66.7%, resolution 33.3%, 3 targets missed" in text
-    assert "*Open tickets*: 1" in text and "72 now (no health history kept yet, so no trend)" in text
+    assert "*Open tickets*: 1" in text and "*Health*: 80 → 72 ↓ (now 72;" in text
     assert ids.MARK_HELD in text
 
     clock.set(utc(2027, 1, 5, 9))  # overdue now

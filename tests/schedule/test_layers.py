@@ -1,5 +1,5 @@
-"""The schedule is machinery only, and the digest and reviews capabilities know nothing of Slack or of
-their adapters (issue 8). Read from the source, so a function-local import counts too."""
+"""The schedule is machinery only, and the digest, reviews and alerts capabilities know nothing of Slack
+or of their adapters (issue 8). Read from the source, so a function-local import counts too."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_schedule_is_machinery_only() -> None:
     assert offenders("bot/schedule", (*ADAPTERS, "bot.digest", "bot.reviews", "bot.policy")) == []
 
 
-@pytest.mark.parametrize("capability", ["bot/digest", "bot/reviews"])
+@pytest.mark.parametrize("capability", ["bot/digest", "bot/reviews", "bot/alerts"])
 def test_capabilities_know_no_slack_and_no_adapter(capability: str) -> None:
     assert offenders(capability, (*ADAPTERS, "bot.schedule", "slack_bolt", "slack_sdk", "bot.text")) == []
 

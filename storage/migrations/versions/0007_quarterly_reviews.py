@@ -1,11 +1,10 @@
 """Quarterly reviews (schedule and held reviews) and weekly report subscriptions.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 
-Based on 0004 while 0005 and 0006 are written in parallel (other worktrees); when they merge, set
-`down_revision` to the last of them ("0006") so the chain stays linear. This migration touches no
-table that they do.
+Written on 0004 while 0006 (alerts) was written in parallel, and re-based on it when merged; it touches
+no table 0006 does. (There is no 0005 on main; if one lands, it goes before 0006.)
 """
 
 import sqlalchemy as sa
@@ -14,7 +13,7 @@ from alembic import op
 from storage.models.base import UTCDateTime
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,142 @@
+"""Health-score history and drops: once per drop, while the account is still down.
+
+A *drop* is the moment a change leaves an account's health score either below `floor`, or at least
+`drop_points` under its highest value in the `drop_days` before that change. It lasts (one episode)
+until a later change no longer meets either condition; a further fall in the same episode is not a new
+drop. Each episode is named by the change that started it, which is what makes its alert once-only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from bot.policy.model import Policy
+from storage.models import Account
+from storage.models.alerts import HealthChange
+
+
+class DropKind(StrEnum):
+    BELOW_FLOOR = "below_floor"
+    FELL = "fell"  # by at least drop_points within drop_days
+
+
+@dataclass(frozen=True)
+class HealthDrop:
+    account_id: int
+    account_name: str
+    tier: str
+    owner: str | None
+    channel: str | None  # the account's own channel, else the tier's alert channel
+    kind: DropKind
+    peak: int  # highest score in the window before the drop
+    value: int  # the score now
+    started_at: datetime  # the change that started this drop (names the episode)
+    floor: int
+    drop_points: int
+    drop_days: int
+
+    @property
+    def period(self) -> str:
+        return f"health:{self.account_id}:{self.started_at.isoformat(timespec='seconds')}"
+
+
+def record_health_change(session: Session, account_id: int, old: int | None, new: int | None, at: datetime) -> bool:  # fmt: skip
+    """Keep the old value with its time when an import or sync changes a health score."""
+    if old == new:
+        return False
+    session.add(HealthChange(account_id=account_id, old_value=old, new_value=new, at=at))
+    return True
+
+
+def record_health_changes(session: Session, changes: Iterable[tuple[int, int | None, int | None]], at: datetime) -> int:  # fmt: skip
+    """The bulk form for importers: (account id, old, new) triples; unchanged ones are ignored."""
+    rows = [
+        {"account_id": a, "old_value": old, "new_value": new, "at": at}
+        for a, old, new in changes
+        if old != new
+    ]
+    if rows:
+        session.execute(insert(HealthChange), rows)
+    return len(rows)
+
+
+def _meets(value: int | None, peak: int | None, floor: int, points: int) -> DropKind | None:
+    if value is None:
+        return None
+    if value < floor:
+        return DropKind.BELOW_FLOOR
+    if peak is not None and peak - value >= points:
+        return DropKind.FELL
+    return None
+
+
+def health_drops(
+    session: Session, policy: Policy, now: datetime, drop_points: int, drop_days: int, floor: int
+) -> list[HealthDrop]:
+    """Accounts of tiers with `health_alerts` whose latest change left them in a drop that started in
+    the last `drop_days`. The caller posts each once, keyed by `HealthDrop.period`."""
+    tiers = {t.key: t for t in policy.tiers if t.health_alerts}
+    if not tiers:
+        return []
+    window = timedelta(days=drop_days)
+    rows = session.execute(
+        select(
+            HealthChange.account_id,
+            HealthChange.old_value,
+            HealthChange.new_value,
+            HealthChange.at,
+            Account.name,
+            Account.tier,
+            Account.owner,
+            Account.slack_channel,
+        )
+        .join(Account, Account.id == HealthChange.account_id)
+        .where(HealthChange.at >= now - 2 * window, Account.tier.in_(sorted(tiers)))
+        .order_by(HealthChange.account_id, HealthChange.at, HealthChange.id)
+    ).all()
+    by_account: dict[int, list[tuple[int | None, int | None, datetime]]] = defaultdict(list)
+    about: dict[int, tuple[str, str, str | None, str | None]] = {}
+    for account_id, old, new, at, name, tier, owner, channel in rows:
+        by_account[account_id].append((old, new, at))
+        about[account_id] = (name, tier, owner, channel)
+    drops: list[HealthDrop] = []
+    for account_id, changes in by_account.items():
+        started: tuple[datetime, DropKind, int] | None = None
+        for i, (old, new, at) in enumerate(changes):
+            seen = [v for o, n, t in changes[: i + 1] if t >= at - window for v in (o, n) if v is not None]
+            if old is not None:
+                seen.append(old)
+            peak = max(seen) if seen else None
+            kind = _meets(new, peak, floor, drop_points)
+            if kind is None:
+                started = None
+            elif started is None:
+                started = (at, kind, peak if peak is not None else new or 0)
+        last_value = changes[-1][1]
+        if started is None or last_value is None or started[0] < now - window:
+            continue
+        name, tier, owner, channel = about[account_id]
+        drops.append(
+            HealthDrop(
+                account_id,
+                name,
+                tier,
+                owner,
+                channel or tiers[tier].alert_channel,
+                started[1],
+                started[2],
+                last_value,
+                started[0],
+                floor,
+                drop_points,
+                drop_days,
+            )
+        )
+    return drops
