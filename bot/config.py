@@ -43,6 +43,25 @@ class Settings(BaseSettings):
     health_floor: int = Field(default=40, ge=0, le=100)
     ticket_url_template: str | None = None  # e.g. https://help.example.com/agent/tickets/{id}
 
+    # Live data (bot/sync): each source is configured when its credentials are set.
+    hubspot_token: SecretStr | None = None
+    hubspot_api_url: str = "https://api.hubapi.com"
+    hubspot_tier_property: str | None = None
+    salesforce_instance_url: str | None = None
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: SecretStr | None = None
+    salesforce_access_token: SecretStr | None = None
+    salesforce_api_version: str = "v62.0"
+    salesforce_tier_field: str | None = None
+    zendesk_subdomain: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    zendesk_api_url: str | None = None  # default https://{ZENDESK_SUBDOMAIN}.zendesk.com
+    zendesk_tier_field: str = "support_tier"
+    sync_interval_minutes: int = Field(default=15, ge=1)
+    tier_changes_channel: str | None = None
+    tier_change_quiet_hours: int = Field(default=24, ge=0)
+
     @field_validator("admin_user_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -77,9 +96,23 @@ class Settings(BaseSettings):
     def has_socket_mode(self) -> bool:
         return self.slack_bot_token is not None and self.slack_app_token is not None
 
+    @property
+    def zendesk_base_url(self) -> str | None:
+        if self.zendesk_api_url:
+            return self.zendesk_api_url.rstrip("/")
+        return f"https://{self.zendesk_subdomain}.zendesk.com" if self.zendesk_subdomain else None
+
     def secret_values(self) -> tuple[str, ...]:
         """What logging must never print."""
-        secrets = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        secrets = (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.hubspot_token,
+            self.salesforce_client_secret,
+            self.salesforce_access_token,
+            self.zendesk_api_token,
+        )
         return tuple(s.get_secret_value() for s in secrets if s is not None)
 
     def is_admin(self, user_id: str | None) -> bool:

@@ -45,6 +45,8 @@ class AccountCard:
     tier: Tier
     decisions: tuple[DecisionBrief, ...] = ()
     tickets: TicketSummary | None = None
+    source: str | None = None  # the CRM the data is synced from (bot/sync), and when it last changed there
+    source_updated_at: datetime | None = None
 
 
 def card_valid_until(card: AccountCard | None, now: datetime) -> datetime | None:
@@ -79,6 +81,8 @@ def card_statement() -> Any:
             Account.health_score,
             Account.owner,
             Account.region,
+            Account.source,
+            Account.source_updated_at,
             TierOverride.tier,
             TierOverride.reason,
             TierOverride.set_by,
@@ -133,6 +137,8 @@ def read_card(
         health_score=row.health_score,
         owner=row.owner,
         region=row.region,
+        source=row.source,
+        source_updated_at=row.source_updated_at,
         result=result,
         tier=policy.tier(result.tier),
         decisions=tuple(decisions),

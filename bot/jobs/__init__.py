@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.jobs import accounts, alerts, decisions, digest, quarterly, report, reviews
+from bot.jobs import accounts, alerts, decisions, digest, quarterly, report, reviews, sync, tierchanges
 from bot.schedule import context
 from bot.schedule.context import JobReport, JobSpec
 from bot.schedule.poster import Poster
@@ -19,7 +19,17 @@ from bot.services import Services
 
 def all_jobs() -> list[JobSpec[Services]]:
     """Every scheduled job, in the order `tierbot jobs list` shows them."""
-    return [*digest.JOBS, *reviews.JOBS, *decisions.JOBS, *accounts.JOBS, *alerts.JOBS, *report.JOBS, *quarterly.JOBS]
+    return [
+        *digest.JOBS,
+        *reviews.JOBS,
+        *decisions.JOBS,
+        *accounts.JOBS,
+        *alerts.JOBS,
+        *sync.JOBS,
+        *tierchanges.JOBS,
+        *report.JOBS,
+        *quarterly.JOBS,
+    ]
 
 
 def job_names() -> list[str]:

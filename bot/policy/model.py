@@ -264,8 +264,61 @@ class Rules(_Strict):
     criticality_floor: dict[Literal["low", "medium", "high", "critical"], str] = Field(default_factory=dict)
 
 
+class SyncFields(_Strict):
+    """Which CRM property or field holds each account value; None: not synced (stored value kept)."""
+
+    name: str
+    external_id: str | None = None
+    domain: str | None = None
+    acv: str
+    usage_criticality: str | None = None
+    strategic: str | None = None
+    health_score: str | None = None
+    owner: str | None = None  # must hold a Slack user id or an e-mail address, as in the CSV
+    region: str | None = None
+
+    def mapped(self) -> dict[str, str]:
+        """Account column -> CRM field, for the fields that are synced."""
+        return {k: v for k, v in self.model_dump().items() if v}
+
+
+class SyncSource(_Strict):
+    fields: SyncFields
+    # CRM picklist labels -> criticality levels, e.g. "Mission critical" = "critical". The levels'
+    # own names (any case) are always understood; any other label is rejected, never guessed.
+    criticality_labels: dict[str, Literal["low", "medium", "high", "critical"]] = Field(default_factory=dict)
+
+
+HUBSPOT_FIELDS = SyncFields(
+    name="name",
+    external_id="hs_object_id",
+    domain="domain",
+    acv="acv",
+    usage_criticality="usage_criticality",
+    strategic="strategic",
+    health_score="health_score",
+)
+SALESFORCE_FIELDS = SyncFields(
+    name="Name",
+    external_id="Id",
+    domain="Website",
+    acv="ACV__c",
+    usage_criticality="Usage_Criticality__c",
+    strategic="Strategic__c",
+    health_score="Health_Score__c",
+)
+
+
+class SyncPolicy(_Strict):
+    """`[sync.hubspot.fields]` and `[sync.salesforce.fields]` in the policy file (bot/sync)."""
+
+    hubspot: SyncSource = SyncSource(fields=HUBSPOT_FIELDS)
+    salesforce: SyncSource = SyncSource(fields=SALESFORCE_FIELDS)
+
+
 class Policy(_Strict):
     rules: Rules = Rules()
+    sync: SyncPolicy = SyncPolicy()
     calendars: dict[str, Calendar] = Field(default_factory=lambda: {"24x7": Calendar(always_open=True)})
     tiers: tuple[Tier, ...]
 

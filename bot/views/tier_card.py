@@ -26,8 +26,10 @@ from bot.views.blocks import (
     header,
     section,
 )
-from bot.views.format import escape_mrkdwn, mention, money
+from bot.views.format import escape_mrkdwn, local_time, mention, money
 from bot.views.tickets import ticket_blocks
+
+SOURCE_NAMES = {"hubspot": "HubSpot", "salesforce": "Salesforce"}
 
 
 def _duration(minutes: int) -> str:
@@ -94,6 +96,11 @@ def card_blocks(card: AccountCard, policy: Policy, *, shared_by: str | None = No
             ]
         )
     )
+    if card.source:
+        changed = f", changed there {local_time(card.source_updated_at)}" if card.source_updated_at else ""
+        blocks.append(
+            context(f"Data from {SOURCE_NAMES.get(card.source, escape_mrkdwn(card.source))}{changed}")
+        )
     blocks.append(divider())
     blocks.append(section(f"*SLA targets* ({tier.name})\n" + sla_table(policy, tier.key)))
     entitlements = bullet_list([escape_mrkdwn(e) for e in tier.entitlements]) or "_none_"

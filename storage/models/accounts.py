@@ -13,6 +13,8 @@ from storage.models.base import Base, UTCDateTime, utcnow
 
 class Account(Base):
     __tablename__ = "accounts"
+    # One account per record of a live source (bot/sync); CSV-imported accounts have no source.
+    __table_args__ = (Index("ix_accounts_source_source_id", "source", "source_id", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
@@ -32,6 +34,11 @@ class Account(Base):
     tier: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Where the account's data comes from (bot/sync): "hubspot" or "salesforce", the record id there,
+    # and when the record last changed there (shown on /tier).
+    source: Mapped[str | None] = mapped_column(String(32))
+    source_id: Mapped[str | None] = mapped_column(String(128))
+    source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TierOverride(Base):

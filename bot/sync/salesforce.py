@@ -1,0 +1,175 @@
+"""Salesforce Accounts through the REST query resource.
+
+`SELECT ... FROM Account WHERE SystemModstamp > mark OR (SystemModstamp = mark AND Id > last) ORDER BY
+SystemModstamp, Id` through `/services/data/{version}/query`, following `nextRecordsUrl` until `done`.
+The cursor is the (SystemModstamp, Id) of the last applied record: a resume is a new query from that
+key (query locators expire), and ordering by Id too makes ties at one stamp safe.
+
+Auth: a given access token, or the OAuth 2.0 client-credentials flow at `{instance}/services/oauth2/token`;
+on INVALID_SESSION_ID the token is fetched again once, then the sync stops naming the setting.
+`403 REQUEST_LIMIT_EXCEEDED` stops the sync until the next run, without retrying.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from bot.sync.errors import AuthFailed, RateLimitStop, SourceFailed
+from bot.sync.http import HTTP_TIMEOUT, Retry, describe, json_of, retry_after, send
+from bot.sync.types import Page, RemoteAccount
+
+log = logging.getLogger(__name__)
+
+NAME = "salesforce"
+STAMP = "SystemModstamp"
+
+
+class _SessionExpired(Exception):
+    pass
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """Salesforce datetimes look like 2024-05-01T10:00:00.000+0000."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def soql_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _errors(response: httpx.Response) -> tuple[str, str]:
+    """(errorCode, message) of Salesforce's error body: [{"message": ..., "errorCode": ...}]."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "", ""
+    first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else body
+    if not isinstance(first, dict):
+        return "", ""
+    return str(first.get("errorCode") or first.get("error") or ""), str(
+        first.get("message") or first.get("error_description") or ""
+    )[:200]
+
+
+class SalesforceClient:
+    name = NAME
+
+    def __init__(
+        self,
+        instance_url: str,
+        *,
+        access_token: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        api_version: str = "v62.0",
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if access_token is None and not (client_id and client_secret):
+            raise ValueError("a Salesforce access token or client id and secret are needed")
+        self.http = httpx.Client(base_url=instance_url.rstrip("/"), timeout=HTTP_TIMEOUT, transport=transport)
+        self.version = api_version
+        self._token = access_token
+        self._client = (client_id, client_secret) if client_id and client_secret else None
+        self.token_setting = (
+            "SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT_SECRET" if self._client else "SALESFORCE_ACCESS_TOKEN"
+        )
+        self.api_usage: str | None = None  # the last Sforce-Limit-Info, e.g. "api-usage=25/15000"
+        self.requests = 0
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _check(self, response: httpx.Response) -> None:
+        code, message = _errors(response)
+        if response.status_code == 401:
+            raise _SessionExpired(code or "401")
+        if response.status_code == 403 and code == "REQUEST_LIMIT_EXCEEDED":
+            raise RateLimitStop(NAME, f"the org's API request limit is reached ({self.api_usage or code})")
+        if response.status_code == 429:
+            raise Retry("429 too many requests", retry_after(response))
+        raise SourceFailed(NAME, f"{describe(response)}: {code} {message}".rstrip())
+
+    def _fetch_token(self) -> str:
+        assert self._client is not None
+        client_id, secret = self._client
+        data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+
+        def check(response: httpx.Response) -> None:
+            code, _ = _errors(response)
+            if response.status_code in (400, 401):
+                raise AuthFailed(
+                    NAME, self.token_setting, f"token request refused: {code or response.status_code}"
+                )
+            self._check(response)
+
+        body = json_of(NAME, send(self.http, NAME, "POST", "/services/oauth2/token", check=check, data=data))
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not token:
+            raise SourceFailed(NAME, "the token response has no access_token")
+        if isinstance(body, dict) and body.get("instance_url"):
+            self.http.base_url = httpx.URL(str(body["instance_url"]).rstrip("/"))
+        return str(token)
+
+    def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        refreshed = False
+        while True:
+            if self._token is None:
+                self._token = self._fetch_token()
+                refreshed = True
+            headers = {"Authorization": f"Bearer {self._token}"}
+            self.requests += 1
+            try:
+                response = send(
+                    self.http, NAME, "GET", path, check=self._check, params=params, headers=headers
+                )
+            except _SessionExpired as exc:
+                if self._client is None or refreshed:
+                    raise AuthFailed(NAME, self.token_setting, f"{exc} (expired or revoked)") from None
+                log.info("salesforce: session expired; fetching a new token once")
+                self._token = None
+                continue
+            self.api_usage = response.headers.get("Sforce-Limit-Info", self.api_usage)
+            body = json_of(NAME, response)
+            if not isinstance(body, dict) or not isinstance(body.get("records"), list):
+                raise SourceFailed(NAME, f"{describe(response)} without a records list")
+            return body
+
+    def pages(self, cursor: str | None, full: bool, fields: Sequence[str]) -> Iterator[Page]:
+        state: dict[str, Any] = json.loads(cursor) if cursor and not full else {}
+        columns = ", ".join(dict.fromkeys(["Id", *fields, STAMP]))
+        where = ""
+        if "mark" in state:
+            mark, last = state["mark"], str(state["id"]).replace("'", "")
+            where = f" WHERE {STAMP} > {mark} OR ({STAMP} = {mark} AND Id > '{last}')"
+        query = f"SELECT {columns} FROM Account{where} ORDER BY {STAMP} ASC, Id ASC"
+        body = self._get(f"/services/data/{self.version}/query", {"q": query})
+        total = body.get("totalSize")
+        while True:
+            records = [
+                RemoteAccount(str(r["Id"]), parse_time(r.get(STAMP)), r)
+                for r in body["records"]
+                if r.get("Id")
+            ]
+            if records:
+                last_record = records[-1]
+                stamp = last_record.updated_at
+                state = {
+                    "mark": soql_time(stamp) if stamp else state.get("mark"),
+                    "id": last_record.source_id,
+                }
+            yield Page(records, json.dumps(state), total)
+            if body.get("done", True) or not body.get("nextRecordsUrl"):
+                return
+            body = self._get(str(body["nextRecordsUrl"]))

@@ -1,0 +1,1 @@
+"""Tier-change alerts: which accounts moved to another tier, netted over a quiet period."""

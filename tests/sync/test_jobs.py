@@ -1,0 +1,73 @@
+"""The scheduled sync jobs: configured sources only, once per SYNC_INTERVAL_MINUTES, busy sources skipped."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.jobs import sync as jobs
+from bot.policy.model import Policy
+from bot.schedule.context import JobContext
+from bot.services import Services
+from bot.sync import state
+from storage.db import Database
+from storage.models import Account
+from storage.models.tickets import Ticket
+from tests.fakes.hubspot import FakeHubSpot
+from tests.fakes.zendesk import FakeZendesk
+from tests.sync.conftest import NOW
+
+
+def make_services(db: Database, policy: Policy, hubspot: FakeHubSpot, zendesk: FakeZendesk) -> Services:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=db.url,
+        hubspot_token=hubspot.token,  # type: ignore[arg-type]
+        hubspot_api_url=hubspot.url,
+        zendesk_api_url=zendesk.url,
+        zendesk_email="agent@example.com",
+        zendesk_api_token="zd-token",  # type: ignore[arg-type]
+        sync_interval_minutes=15,
+    )
+    return Services(settings=settings, db=db, policy=policy, version_ttl=0.0)
+
+
+def run(services: Services, job: object, at: object = NOW) -> JobContext:
+    ctx = JobContext(services, SimpleNamespace(dry_run=False), at)  # type: ignore[arg-type]
+    job(ctx)  # type: ignore[operator]
+    return ctx
+
+
+def test_jobs_sync_each_configured_source_once_per_interval(
+    db: Database, policy: Policy, hubspot: FakeHubSpot, zendesk: FakeZendesk
+) -> None:
+    services = make_services(db, policy, hubspot, zendesk)
+    ctx = run(services, jobs.run_sync_accounts)
+    assert ctx.notes and ctx.notes[0].startswith("hubspot: 250 created")
+    assert run(services, jobs.run_sync_tickets).notes[0].startswith("zendesk: 300 created")
+    assert run(services, jobs.run_push_tiers).notes == ["push-tiers: 40 written, 0 failed"]
+    # Within the interval nothing runs again; after it, the incremental run finds nothing new.
+    assert run(services, jobs.run_sync_accounts, NOW + timedelta(minutes=5)).notes == []
+    later = run(services, jobs.run_sync_accounts, NOW + timedelta(minutes=15))
+    assert later.notes[0].startswith("hubspot: 0 created, 0 updated, 0 unchanged")
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Account)) == 250
+        assert session.scalar(select(func.count()).select_from(Ticket)) == 300
+    assert {s.name for s in jobs.JOBS} == {"sync-accounts", "sync-tickets", "push-tiers"}
+
+
+def test_a_source_a_manual_run_holds_is_skipped_with_a_note(
+    db: Database, policy: Policy, hubspot: FakeHubSpot, zendesk: FakeZendesk
+) -> None:
+    services = make_services(db, policy, hubspot, zendesk)
+    assert state.acquire(db, "hubspot", "cli:42:abc", NOW) is None
+    state.finish(db, "hubspot", NOW - timedelta(hours=1), records=0, seconds=0, stats={}, error=None)
+    with db.session() as session:
+        session.get(state.SyncState, "hubspot").last_started_at = NOW - timedelta(hours=1)  # type: ignore[union-attr]
+    ctx = run(services, jobs.run_sync_accounts)
+    assert ctx.notes == [
+        "hubspot: skipped, another sync of hubspot is running: cli:42:abc (until 12:10:00 UTC); try again when it ends"
+    ]
