@@ -66,7 +66,9 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.tier_http
 	$(BIN)/python -m bench.serve_setups
 	$(BIN)/python -m bench.slow_clients
+	$(BIN)/python -m bench.tier_match
 	$(BIN)/python -m bench.import_accounts
+	$(BIN)/python -m bench.import_memory
 	$(BIN)/python -m bench.decisions
 	$(BIN)/python -m bench.digest
 	$(BIN)/python -m bench.scenarios

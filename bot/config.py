@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     sync_interval_minutes: int = Field(default=15, ge=1)
     tier_changes_channel: str | None = None
     tier_change_quiet_hours: int = Field(default=24, ge=0)
+    # Imports stream in bounded memory (~130 MB peak whatever the size); the limit is about time and
+    # mistakes (a wrong file), not memory: 100 MB is ~870,000 accounts, a minute or two of importing.
+    import_max_bytes: int = Field(default=100_000_000, ge=1)
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

@@ -24,6 +24,8 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 def storable(text: str) -> str:
     """`text` without the characters a database text column refuses (NUL, lone surrogates); the rest
     is kept exactly as typed. For every free text that is stored: modal inputs, CSV cells, synced rows."""
+    if text.isascii() and "\x00" not in text:  # nearly every cell of a 435,000-row import: skip the regex
+        return text
     return _UNSTORABLE.sub("", text)
 
 

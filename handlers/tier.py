@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.accounts import service
@@ -33,7 +34,7 @@ def answer(services: Services, text: str, user_id: str) -> dict[str, Any]:
     return message
 
 
-def answer_body(services: Services, text: str, user_id: str) -> str:
+def answer_body(services: Services, text: str, user_id: str, delivery_key: str | None = None) -> str:
     """The /tier response as the JSON body Slack receives, `response_type` included.
 
     Lookups go through the service's one cache with `_rendered` as the rendering: a hit returns the
@@ -50,6 +51,7 @@ def answer_body(services: Services, text: str, user_id: str) -> str:
             user_id,
             services.settings.is_admin(user_id),
             services.clock(),
+            delivery_key,
         )
         return _body(tier_card.override_message(outcome))
     return service.answer(
@@ -74,11 +76,34 @@ def _body(message: dict[str, Any]) -> str:
     return json.dumps({"response_type": "ephemeral", **message}, separators=(",", ":"))
 
 
+def delivery_key(command: dict[str, Any], request: BoltRequest | None) -> str:
+    """What identifies one delivery of a command, so that a replay (the same signed request sent again
+    within Slack's five-minute window) is recognised: Slack's trigger_id, unique per invocation, or,
+    without one, the user, the text and the signed timestamp header together."""
+    trigger = command.get("trigger_id")
+    if trigger:
+        return f"tier-cmd:{trigger}"
+    stamp = ""
+    if request is not None:
+        stamp = (request.headers.get("x-slack-request-timestamp") or [""])[0]
+    digest = hashlib.sha256(f"{command.get('user_id', '')}\n{stamp}\n{command.get('text', '')}".encode())
+    return f"tier-cmd:{digest.hexdigest()}"
+
+
 @guarded
-def tier_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+def tier_command(ack: Ack, command: dict[str, Any], context: BoltContext, request: BoltRequest) -> None:
     # Bolt sends a lone string body as it is, labelled JSON because it starts with "{": the cached
-    # answer goes out without being parsed and serialized again on every request.
-    ack(answer_body(services_of(context), command.get("text", ""), command.get("user_id", "")))
+    # answer goes out without being parsed and serialized again on every request. Only an override
+    # claims the delivery key (lookups write nothing); Slack always sends a trigger_id, so a lookup
+    # pays one f-string for it, never the hash.
+    ack(
+        answer_body(
+            services_of(context),
+            command.get("text", ""),
+            command.get("user_id", ""),
+            delivery_key(command, request),
+        )
+    )
 
 
 # Replies to buttons go through response_url after the ack, in lazy listeners: a slow Slack then

@@ -7,7 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from bot.policy.model import CRITICALITIES
-from bot.text import normalize
+from bot.text import (
+    normalize,
+    storable,  # noqa: F401  (re-exported: csv_rows strips cells with it)
+)
 
 MAX_LEN = {"name": 255, "external_id": 128, "domain": 255, "owner": 255, "region": 64, "slack_channel": 64}
 # Numeric(14, 2): twelve digits before the point.

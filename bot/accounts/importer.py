@@ -1,4 +1,10 @@
-"""Importing accounts from CSV: plan every change in memory, then write it in bulk, all or nothing.
+"""Importing accounts from CSV: stream the file in chunks, plan each, write it in bulk, all or nothing.
+
+Bounded memory: the file is read, validated, planned and written CHUNK rows at a time inside one
+transaction, which is rolled back if any row anywhere is bad, so nothing is written unless every row
+is good (a 435,000-row, 50 MB file peaked at 564 MB when it was held whole; see bench/import_memory.py).
+Writing stops at the first bad row or possible duplicate and the rest is only validated; across
+chunks only compact hashes of ids and names are kept (`FileDuplicates`).
 
 Matching a row to a stored account: by external_id first; otherwise by normalised name (`name_key`),
 so 'ACME Corp.' updates 'Acme Corp'. A row that carries an external_id unknown to the database only
@@ -12,22 +18,32 @@ external_id never clears a stored one.
 
 from __future__ import annotations
 
+import io
 import os
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import islice
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, TextIO, cast, overload
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from bot.accounts.bulk import BATCH, ROW_ID, insert_rows, insert_with_ids, sqlite_cache, update_rows
-from bot.accounts.csv_rows import AccountRow, ProgressFn, RowError, read_account_rows
+from bot.accounts.csv_rows import (
+    AccountRow,
+    FileDuplicates,
+    ParseResult,
+    ProgressFn,
+    RowError,
+    iter_account_rows,
+)
 from bot.accounts.tiering import newest_override_id
 from bot.alerts.service import record_health_changes
 from bot.policy.evaluate import AccountFacts, Override, evaluate
@@ -65,6 +81,9 @@ OPTIONAL_FIELDS = (
 
 HISTORY_BATCH = 5000
 TIER_MEMO_LIMIT = 4096
+# Rows read, planned and written at a time: ~5,000 rows hold a few MB; larger chunks save little
+# (the bulk writers batch by BATCH anyway) and smaller ones pay per-chunk overhead.
+CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,12 +205,6 @@ _OPTIONAL_AT = tuple((col, FIELDS.index(col)) for col in OPTIONAL_FIELDS)
 _from_row = attrgetter(*FIELDS)  # an AccountRow's values as a tuple in FIELDS order
 
 
-def _stored_accounts(session: Session) -> dict[int, Stored]:
-    cols = ACCOUNTS_TABLE.c
-    rows = session.execute(select(cols.id, cols.tier, *(cols[f] for f in FIELDS))).all()
-    return {row[0]: tuple(row[1:]) for row in rows}
-
-
 def _active_overrides(session: Session, now: datetime) -> dict[int, Override]:
     """The override tiering.active_override picks, for every account, in one query."""
     o = aliased(TierOverride)
@@ -240,6 +253,151 @@ def _row_values(row: AccountRow, stored: Stored | None) -> Values:
     return tuple(merged)
 
 
+class Planner:
+    """Plans rows chunk by chunk. Each chunk reads only the stored accounts its rows name (by
+    external_id or name key), never the whole table: a re-import of 435,000 accounts would otherwise
+    hold every stored account (~500 bytes each, ~220 MB) next to the file. Accounts created by this
+    import (ids above the highest at the start) are not "stored", so a chunk's own writes never change
+    how a later chunk is matched."""
+
+    LOOKUP_BATCH = 900  # values per IN (...): under every SQLite build's bound-parameter limit
+
+    def __init__(self, session: Session, policy: Policy, now: datetime) -> None:
+        self.session = session
+        self.overrides = _active_overrides(session, now)
+        self.max_id = session.scalar(select(func.max(ACCOUNTS_TABLE.c.id))) or 0
+        self.tiers = _Tiers(policy, now)
+        # Every update as (stored account, line), 16 bytes a row: a dict of 435,000 accounts would
+        # take ~45 MB. Rows updating one account are found at the end; writing two updates to one
+        # account meanwhile is harmless, as the transaction is then rolled back.
+        self.target_ids: array[int] = array("q")
+        self.target_lines: array[int] = array("q")
+        self.stored: dict[int, Stored] = {}
+        self.by_ext: dict[str, int] = {}
+        self.by_key: dict[str, list[int]] = {}
+
+    def repeats(self, skip: set[int] | frozenset[int] = frozenset()) -> dict[int, list[int]]:
+        """Stored accounts that several rows update -> those lines, leaving out `skip` (lines refused
+        as duplicates in the file, which the whole-file check used to remove before planning)."""
+        ids, lines = self.target_ids, self.target_lines
+        seen: set[int] = set()  # transient, once planning is done
+        twice: set[int] = set()
+        for account_id in ids:
+            if account_id in seen:
+                twice.add(account_id)
+            else:
+                seen.add(account_id)
+        del seen
+        found: dict[int, list[int]] = {}
+        if twice:
+            for account_id, line in zip(ids, lines, strict=True):
+                if account_id in twice and line not in skip:
+                    found.setdefault(account_id, []).append(line)
+        return {account_id: found_lines for account_id, found_lines in found.items() if len(found_lines) > 1}
+
+    def _load(self, rows: Sequence[AccountRow]) -> None:
+        """The stored accounts these rows may name, as (tier, *FIELDS), and their indexes."""
+        cols = ACCOUNTS_TABLE.c
+        self.stored, self.by_ext, self.by_key = {}, {}, {}
+        exts = sorted({r.external_id for r in rows if r.external_id is not None})
+        keys = sorted({r.name_key for r in rows})
+        for column, values in ((cols.external_id, exts), (cols.name_key, keys)):
+            for start in range(0, len(values), self.LOOKUP_BATCH):
+                found = self.session.execute(
+                    select(cols.id, cols.tier, *(cols[f] for f in FIELDS)).where(
+                        column.in_(values[start : start + self.LOOKUP_BATCH]), cols.id <= self.max_id
+                    )
+                )
+                for row in found:
+                    self.stored[row[0]] = tuple(row[1:])
+        ext_at, key_at = AT["external_id"], AT["name_key"]
+        for stored_id, acc in self.stored.items():
+            if acc[ext_at] is not None:
+                self.by_ext[acc[ext_at]] = stored_id
+            self.by_key.setdefault(acc[key_at], []).append(stored_id)
+
+    def plan(
+        self,
+        rows: Sequence[AccountRow],
+        plan: ImportPlan | None = None,
+        progress: ProgressFn | None = None,
+        track: bool = True,
+    ) -> ImportPlan:
+        """Add `rows` to `plan` (a new one by default); `track=False` re-plans rows already seen."""
+        plan = ImportPlan() if plan is None else plan
+        self._load(rows)
+        stored, tiers, ext_at = self.stored, self.tiers, AT["external_id"]
+        for done, row in enumerate(rows, 1):
+            if progress is not None and done % BATCH == 0:
+                progress("plan", done, len(rows))
+            account_id = self.by_ext.get(row.external_id) if row.external_id is not None else None
+            if account_id is None:
+                candidates: Sequence[int] = self.by_key.get(row.name_key, ())
+                if candidates and row.external_id is not None:
+                    candidates = [i for i in candidates if stored[i][ext_at] is None]
+                if len(candidates) > 1:
+                    ids = ", ".join(f"#{i}" for i in sorted(candidates)[:5])
+                    plan.errors.append(
+                        RowError(
+                            row.line,
+                            f"{len(candidates)} stored accounts ({ids}) share the name {row.name!r}, "
+                            "so this row cannot tell which to update; add their external_id",
+                        )
+                    )
+                    continue
+                account_id = candidates[0] if candidates else None
+
+            if account_id is None:
+                values = _row_values(row, None)
+                tier, detail = tiers(values)
+                plan.new.append(PlannedAccount(row.line, None, values, tier, None, detail))
+                continue
+
+            if track:
+                self.target_ids.append(account_id)
+                self.target_lines.append(row.line)
+            old = stored[account_id]
+            values = _row_values(row, old)
+            try:
+                tier, detail = tiers(values, self.overrides.get(account_id))
+            except KeyError as exc:
+                plan.errors.append(
+                    RowError(
+                        row.line,
+                        f"account #{account_id} has an override to tier {exc.args[0]!r}, which the policy "
+                        "no longer has; clear the override first",
+                    )
+                )
+                continue
+            if tier == old[0] and values == old[1:]:
+                plan.unchanged += 1
+                continue
+            plan.updated.append(PlannedAccount(row.line, account_id, values, tier, old[0], detail))
+            if values[HEALTH] != old[HEALTH + 1]:  # stored rows are (tier, *FIELDS)
+                plan.health_changes.append((account_id, old[HEALTH + 1], values[HEALTH]))
+        return plan
+
+    def same_account_errors(self, repeats: dict[int, list[int]]) -> list[RowError]:
+        """The errors of `repeats`, naming each account as stored before the import: call it with
+        nothing of this import written (before writing, or after the rollback)."""
+        errors = []
+        cols = ACCOUNTS_TABLE.c
+        names: dict[int, str] = {}
+        if repeats:
+            found = self.session.execute(select(cols.id, cols.name).where(cols.id.in_(list(repeats))))
+            names = {row.id: row.name for row in found}
+        for target, lines in repeats.items():
+            for line in lines:
+                others = ", ".join(str(n) for n in lines if n != line)
+                errors.append(
+                    RowError(
+                        line,
+                        f"updates the same account (#{target} {names[target]!r}) as line {others}",
+                    )
+                )
+        return errors
+
+
 def plan_import(
     session: Session,
     policy: Policy,
@@ -248,76 +406,9 @@ def plan_import(
     progress: ProgressFn | None = None,
 ) -> ImportPlan:
     """What importing `rows` would change, computed with two queries and no writes."""
-    plan = ImportPlan()
-    stored = _stored_accounts(session)
-    overrides = _active_overrides(session, now)
-    by_ext: dict[str, int] = {}
-    by_key: dict[str, list[int]] = {}
-    ext_at, key_at = AT["external_id"], AT["name_key"]
-    for stored_id, acc in stored.items():
-        if acc[ext_at] is not None:
-            by_ext[acc[ext_at]] = stored_id
-        by_key.setdefault(acc[key_at], []).append(stored_id)
-    tiers = _Tiers(policy, now)
-    targets: dict[int, list[int]] = {}
-
-    for done, row in enumerate(rows, 1):
-        if progress is not None and done % BATCH == 0:
-            progress("plan", done, len(rows))
-        account_id = by_ext.get(row.external_id) if row.external_id is not None else None
-        if account_id is None:
-            candidates: Sequence[int] = by_key.get(row.name_key, ())
-            if candidates and row.external_id is not None:
-                candidates = [i for i in candidates if stored[i][ext_at] is None]
-            if len(candidates) > 1:
-                ids = ", ".join(f"#{i}" for i in sorted(candidates)[:5])
-                plan.errors.append(
-                    RowError(
-                        row.line,
-                        f"{len(candidates)} stored accounts ({ids}) share the name {row.name!r}, "
-                        "so this row cannot tell which to update; add their external_id",
-                    )
-                )
-                continue
-            account_id = candidates[0] if candidates else None
-
-        if account_id is None:
-            values = _row_values(row, None)
-            tier, detail = tiers(values)
-            plan.new.append(PlannedAccount(row.line, None, values, tier, None, detail))
-            continue
-
-        targets.setdefault(account_id, []).append(row.line)
-        old = stored[account_id]
-        values = _row_values(row, old)
-        try:
-            tier, detail = tiers(values, overrides.get(account_id))
-        except KeyError as exc:
-            plan.errors.append(
-                RowError(
-                    row.line,
-                    f"account #{account_id} has an override to tier {exc.args[0]!r}, which the policy "
-                    "no longer has; clear the override first",
-                )
-            )
-            continue
-        if tier == old[0] and values == old[1:]:
-            plan.unchanged += 1
-            continue
-        plan.updated.append(PlannedAccount(row.line, account_id, values, tier, old[0], detail))
-        if values[HEALTH] != old[HEALTH + 1]:  # stored rows are (tier, *FIELDS)
-            plan.health_changes.append((account_id, old[HEALTH + 1], values[HEALTH]))
-
-    for target, lines in targets.items():
-        if len(lines) > 1:
-            for line in lines:
-                others = ", ".join(str(n) for n in lines if n != line)
-                plan.errors.append(
-                    RowError(
-                        line,
-                        f"updates the same account (#{target} {stored[target][AT['name']]!r}) as line {others}",
-                    )
-                )
+    planner = Planner(session, policy, now)
+    plan = planner.plan(rows, progress=progress)
+    plan.errors.extend(planner.same_account_errors(planner.repeats()))
     plan.errors.sort(key=lambda e: e.line or 0)
     return plan
 
@@ -372,6 +463,12 @@ def apply_plan(
         record_health_changes(session, plan.health_changes, now)
 
 
+def _chunks(rows: Iterable[AccountRow], size: int) -> Iterator[list[AccountRow]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
 def import_accounts(
     db: Database,
     policy: Policy,
@@ -381,24 +478,84 @@ def import_accounts(
     actor: str | None = None,
     now: datetime | None = None,
     progress: ProgressFn | None = None,
+    max_bytes: int | None = None,
 ) -> ImportReport:
-    """Parse, plan and (unless dry_run or any row is bad) write; user errors land in the report."""
+    """Stream, validate, plan and (unless dry_run or any row is bad) write, all in one transaction;
+    user errors land in the report. `max_bytes` refuses a larger file before reading it."""
     now = now or datetime.now(UTC)
     source = Path(path).name if isinstance(path, str | os.PathLike) else getattr(path, "name", "stdin")
     report = ImportReport(source=str(source), dry_run=dry_run)
-    parsed = read_account_rows(path, progress)
-    report.notes, report.rows = parsed.notes, parsed.records
+    if not isinstance(path, str | os.PathLike) and not (hasattr(path, "seekable") and path.seekable()):
+        # Duplicates are named from a second read of their lines: a pipe is buffered to allow it.
+        try:
+            path = io.StringIO(path.read())
+        except UnicodeDecodeError as exc:
+            report.errors.append(
+                RowError(None, f"the file is not UTF-8 ({exc.reason}); save it as 'CSV UTF-8' and try again")
+            )
+            return report
+    start = 0 if isinstance(path, str | os.PathLike) else path.tell()
+
+    def rows(parsed: ParseResult, report_progress: ProgressFn | None = None) -> Iterator[AccountRow]:
+        if not isinstance(path, str | os.PathLike):
+            path.seek(start)
+        return iter_account_rows(path, parsed, report_progress, max_bytes)
+
+    parsed = ParseResult()
+    duplicates = FileDuplicates()
+    plan_errors: list[RowError] = []
+    new_by_tier: Counter[str] = Counter()
+    writer = actor or f"import:{source}"
+    written_through = 0  # the last line written: after a false alarm the rest is written in a second pass
+    planned = written = 0
     try:
         with db.session() as session:
-            plan = plan_import(session, policy, parsed.rows, now, progress)
-            parsed.rows.clear()  # the plan holds what is written; 100k parsed rows are ~30 MB
-            report.errors = sorted(parsed.errors + plan.errors, key=lambda e: e.line or 0)
-            report.new, report.updated, report.unchanged = len(plan.new), len(plan.updated), plan.unchanged
-            report.tier_moves = plan.tier_moves
-            report.new_by_tier = dict(Counter(p.tier for p in plan.new))
-            if report.errors or dry_run:
+            planner = Planner(session, policy, now)
+            writing = not dry_run
+            for chunk in _chunks(rows(parsed, progress), CHUNK):
+                for row in chunk:
+                    duplicates.add(row)
+                plan = planner.plan(chunk)
+                report.new += len(plan.new)
+                report.updated += len(plan.updated)
+                report.unchanged += plan.unchanged
+                report.tier_moves.extend(plan.tier_moves)
+                new_by_tier.update(p.tier for p in plan.new)
+                plan_errors.extend(plan.errors)
+                planned += len(chunk)
+                if progress is not None:  # phases interleave now: running counts, totals at the end
+                    progress("plan", planned, None)
+                if parsed.errors or plan_errors or duplicates.suspicious:
+                    writing = False  # from here on only validate; the transaction is rolled back or resumed
+                if writing:
+                    apply_plan(session, plan, now, writer)
+                    written_through = chunk[-1].line
+                    written += len(plan.new) + len(plan.updated)
+                    if progress is not None:
+                        progress("write", written, None)
+            report.notes, report.rows = parsed.notes, parsed.records
+            report.new_by_tier = dict(new_by_tier)
+            twice = duplicates.errors(rows(ParseResult())) if duplicates.suspicious else []
+            named = {e.line for e in twice if e.line is not None}
+            # A row that repeats another is reported as such, not also as what planning it found.
+            found = [e for e in plan_errors if e.line not in named]
+            repeats = planner.repeats(named)
+            if parsed.errors or found or twice or repeats or dry_run:
+                session.rollback()  # first: the same-account errors name accounts as they were stored
+                errors = parsed.errors + found + twice + planner.same_account_errors(repeats)
+                report.errors = sorted(errors, key=lambda e: e.line or 0)
                 return report
-            apply_plan(session, plan, now, actor or f"import:{source}", progress)
+            if not writing:
+                # A possible duplicate stopped the writing, and was none (a hash collision, or one name
+                # on rows that all carry distinct external_ids): write the rest.
+                rest = (r for r in rows(ParseResult()) if r.line > written_through)
+                for chunk in _chunks(rest, CHUNK):
+                    plan = planner.plan(chunk, track=False)
+                    apply_plan(session, plan, now, writer)
+                    written += len(plan.new) + len(plan.updated)
+            if progress is not None:
+                progress("plan", planned, planned)
+                progress("write", written, written)
     except IntegrityError as exc:
         # Another writer added a clashing external_id between planning and writing.
         report.errors.append(

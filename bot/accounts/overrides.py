@@ -14,6 +14,7 @@ from bot.accounts.tiering import record_tier as _record
 from bot.policy.model import Policy
 from bot.text import clean_input
 from storage.db import Database
+from storage.idempotency import AlreadyClaimed, claim_in
 from storage.models import Account, TierOverride
 from storage.versions import ACCOUNTS, bump_version
 
@@ -94,8 +95,15 @@ def set_override(
     actor: str,
     now: datetime,
     until: date | None = None,
+    delivery_key: str | None = None,
 ) -> tuple[str, str]:
-    """Returns (account name, tier name). Replaces any active override."""
+    """Returns (account name, tier name). Replaces any active override.
+
+    `delivery_key` names the request (Slack's trigger_id, or user + text + timestamp): Slack may
+    deliver the same signed command again within its five-minute window, and an admin's replayed
+    `/tier set` must not add a second override row (and a second history entry). The replay answers
+    as the first delivery did, with nothing written.
+    """
     tier = policy.find_tier(tier_text)
     if tier is None:
         raise OverrideError(Refused(Refusal.UNKNOWN_TIER, tier_text, tuple(t.key for t in policy.tiers)))
@@ -103,7 +111,34 @@ def set_override(
     expires = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC) if until else None
     if expires is not None and expires <= now:
         raise OverrideError(Refused(Refusal.ALREADY_ENDED))
+    try:
+        return _write_override(
+            db, policy, account_id, tier.key, tier.name, reason, actor, now, until, expires, delivery_key
+        )
+    except AlreadyClaimed:
+        with db.session() as session:
+            account = session.get(Account, account_id)
+            if account is None:
+                raise OverrideError(Refused(Refusal.ACCOUNT_GONE)) from None
+            return account.name, tier.name
+
+
+def _write_override(
+    db: Database,
+    policy: Policy,
+    account_id: int,
+    tier_key: str,
+    tier_name: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    until: date | None,
+    expires: datetime | None,
+    delivery_key: str | None,
+) -> tuple[str, str]:
     with db.session() as session:
+        if delivery_key:
+            claim_in(session, delivery_key)  # before the writes: the claim commits with them or not at all
         account = session.get(Account, account_id)
         if account is None:
             raise OverrideError(Refused(Refusal.ACCOUNT_GONE))
@@ -115,7 +150,7 @@ def set_override(
         session.add(
             TierOverride(
                 account_id=account_id,
-                tier=tier.key,
+                tier=tier_key,
                 reason=reason[:2000],
                 set_by=actor,
                 expires_at=expires,
@@ -129,7 +164,7 @@ def set_override(
             session, account, result, cause="override", actor=actor, now=now, detail=f"{reason}{until_text}"
         )
         bump_version(session, ACCOUNTS)
-        return account.name, tier.name
+        return account.name, tier_name
 
 
 def clear_override(

@@ -30,7 +30,7 @@ from bot.accounts.importer import import_accounts as _import_accounts
 from bot.accounts.lookup import Lookup, resolve
 from bot.accounts.overrides import OverrideError, Refusal, Refused
 from bot.decisions.briefs import DecisionBrief, decisions_touching
-from bot.matching import AccountIndex, MatchKind
+from bot.matching import STRONG, AccountIndex, MatchKind
 from bot.policy.model import Policy
 from bot.text import MAX_QUERY_CHARS, clean_input
 from storage.db import Database
@@ -156,7 +156,11 @@ def _read_tier_decisions(db: Database, tier: str) -> tuple[DecisionBrief, ...]:
 
 def _one_account(index: AccountIndex, query: str) -> int:
     match = index.match(query)
-    if match.account_id is not None:
+    if match.account_id is not None and (
+        match.kind is MatchKind.EXACT or match.candidates[0].score >= STRONG
+    ):
+        # An override writes: the one plausible but weak candidate a lookup shows ('Initek' for
+        # Initech, 77) is not enough to change an account's tier; the admin is asked to be precise.
         return match.account_id
     names = tuple(c.name for c in match.candidates[:5])
     reason = Refusal.AMBIGUOUS if match.kind is MatchKind.AMBIGUOUS else Refusal.NO_MATCH
@@ -189,15 +193,18 @@ def change_override(
     actor: str,
     is_admin: bool,
     now: datetime,
+    delivery_key: str | None = None,
 ) -> OverrideOutcome:
-    """`/tier set ACCOUNT to TIER [until DATE]: REASON` and `/tier clear ACCOUNT`, for admins."""
+    """`/tier set ACCOUNT to TIER [until DATE]: REASON` and `/tier clear ACCOUNT`, for admins.
+
+    `delivery_key` identifies the Slack delivery: a replayed `set` adds no second override."""
     if not is_admin:
         return Refused(Refusal.NOT_ADMIN)
     try:
         if command.verb is Verb.SET:
             req = overrides.parse_clean_set(command.text)
             return set_override(
-                db, directory, policy, req.account, req.tier, req.reason, actor, now, req.until
+                db, directory, policy, req.account, req.tier, req.reason, actor, now, req.until, delivery_key
             )
         target = command.text.split(" ", 1)[1] if " " in command.text else ""
         if not target:
@@ -217,11 +224,14 @@ def set_override(
     actor: str,
     now: datetime,
     until: date | None = None,
+    delivery_key: str | None = None,
 ) -> OverrideSet | Refused:
     """Override the tier of the one account `account` names; replaces any active override."""
     try:
         account_id = _one_account(directory.index(db), account)
-        name, tier_name = overrides.set_override(db, policy, account_id, tier, reason, actor, now, until)
+        name, tier_name = overrides.set_override(
+            db, policy, account_id, tier, reason, actor, now, until, delivery_key
+        )
     except OverrideError as exc:
         return exc.refused
     directory.invalidate()  # this process answers with the override at once, not after the TTL
@@ -298,6 +308,10 @@ def import_accounts(
     dry_run: bool = False,
     actor: str | None = None,
     progress: ProgressFn | None = None,
+    max_bytes: int | None = None,
 ) -> ImportReport:
-    """Load accounts from CSV, all rows or none (see `bot.accounts.importer`)."""
-    return _import_accounts(db, policy, path, dry_run=dry_run, actor=actor, now=now, progress=progress)
+    """Load accounts from CSV, all rows or none (see `bot.accounts.importer`); a file over `max_bytes`
+    (settings.import_max_bytes) is refused before it is read."""
+    return _import_accounts(
+        db, policy, path, dry_run=dry_run, actor=actor, now=now, progress=progress, max_bytes=max_bytes
+    )

@@ -146,6 +146,7 @@ def import_accounts_command(
                 actor=actor,
                 now=services.clock(),
                 progress=progress,
+                max_bytes=services.settings.import_max_bytes,
             )
     except SQLAlchemyError as exc:
         fail(f"database error, nothing was imported: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")

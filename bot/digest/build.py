@@ -11,9 +11,9 @@ every tier.
 
 Attainment matches `period_metrics(...).sla_attainment * 100` for the same window: tickets created in
 [now - window, now), grouped by the tier each ticket was served under (`Ticket.sla_tier`), first response
-and resolution pooled, open clocks already past their target counted as missed. One difference: open
-clocks are judged, and counted, under the account's current tier (the stream's), not `sla_tier`; the two
-differ only for a ticket still open from before its account changed tier.
+and resolution pooled, open clocks already past their target counted as missed. Open clocks are judged,
+like solved ones, under the tier the ticket was opened in (`sla_tier`; README, "Tier changes and open
+tickets").
 """
 
 from __future__ import annotations

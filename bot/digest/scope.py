@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, and_, false, or_
 
 from bot.policy.model import Calendar, Policy
 from bot.sla.calendar import timeline
-from storage.models import Account
 from storage.models.tickets import Ticket
 
 # Float arithmetic on epoch seconds: a minute of slack keeps rounding from ever pruning a ticket that
@@ -45,7 +44,7 @@ def old_enough(
     policy: Policy, now: datetime, share_left: float, tiers: set[str] | None
 ) -> ColumnElement[bool] | None:
     """Open tickets whose clocks may have used more than (1 - share_left) of a running target, judged by
-    the account's tier (as the SLA stream does). `share_left` = at_risk_share keeps what may be at risk or
+    the tier each ticket runs on (`sla_tier`, as the SLA stream does). `share_left` = at_risk_share keeps what may be at risk or
     breached; 0 keeps what may be breached. None: no pruning possible."""
     used = 1.0 - share_left
     if used <= 0:
@@ -60,7 +59,7 @@ def old_enough(
             fr_cut = open_time_cut(cal, now, target.first_response * used)
             clauses.append(
                 and_(
-                    Account.tier == tier.key,
+                    Ticket.sla_tier == tier.key,
                     Ticket.severity == severity,
                     # The first-response clock (shorter target) runs only until the first response.
                     or_(
@@ -78,7 +77,7 @@ def stream_conditions(
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if tiers is not None:
-        conditions.append(Account.tier.in_(sorted(tiers)))
+        conditions.append(Ticket.sla_tier.in_(sorted(tiers)))
     pruned = old_enough(policy, now, at_risk_share, tiers)
     if pruned is not None:
         conditions.append(pruned)

@@ -37,6 +37,9 @@ class TicketLine:
     metric: Metric
     minutes_left: int  # business minutes on the SLA calendar; negative when overdue
     paused: bool = False  # resolution clock stopped while waiting on the customer
+    # The tier whose targets the ticket runs on (its name), when it is not the card's: the ticket was
+    # opened before its account changed tier and keeps the targets it was opened with.
+    target_tier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,20 +80,28 @@ def _statement() -> Any:
 def account_ticket_summary(
     session: Session, policy: Policy, account_id: int, tier: str, now: datetime, at_risk_share: float = 0.25
 ) -> TicketSummary | None:
-    """Open tickets judged against `tier` (the tier the card shows), worst first, and 30-day metrics."""
+    """Open tickets, worst first, each against the targets of the tier it was opened in (the README's
+    rule), naming that tier where it is not `tier` (the card's); and 30-day metrics."""
     counts = session.connection().execute(_statement(), {"account_id": account_id}).one()
     if not counts.any_ticket:
         return None
     worst: dict[str, TicketState] = {}  # one line per ticket: its worse clock
-    for state in iter_states(
-        session, policy, now, at_risk_share, [Ticket.account_id == account_id], tier_override=tier
-    ):
+    for state in iter_states(session, policy, now, at_risk_share, [Ticket.account_id == account_id]):
         current = worst.get(state.ticket_id)
         if current is None or _worst_key(state) < _worst_key(current):
             worst[state.ticket_id] = state
     ranked = sorted(worst.values(), key=lambda s: (*_worst_key(s), s.ticket_id))
     lines = tuple(
-        TicketLine(s.ticket_id, s.subject, s.severity, s.state, s.metric, s.minutes_left, s.paused)
+        TicketLine(
+            s.ticket_id,
+            s.subject,
+            s.severity,
+            s.state,
+            s.metric,
+            s.minutes_left,
+            s.paused,
+            None if s.tier == tier else policy.tier(s.tier).name,
+        )
         for s in ranked[:MAX_LINES]
     )
     return TicketSummary(

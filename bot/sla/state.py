@@ -97,7 +97,7 @@ def iter_open_ticket_states(
     until solved. Tickets of tiers the policy does not know are skipped (and logged)."""
     conditions: list[ColumnElement[bool]] = []
     if tiers is not None:
-        conditions.append(Account.tier.in_(sorted(tiers)))
+        conditions.append(Ticket.sla_tier.in_(sorted(tiers)))  # the tier whose targets it runs on
     if account_id is not None:
         conditions.append(Ticket.account_id == account_id)
     return iter_states(session, policy, now, at_risk_share, conditions)
@@ -145,10 +145,14 @@ def iter_states(
     at_risk_share: float,
     conditions: Sequence[ColumnElement[bool]] = (),
     tier_override: str | None = None,
-    tier_column: Any = Account.tier,
+    tier_column: Any = Ticket.sla_tier,
 ) -> Iterator[TicketState]:
-    """The engine behind `iter_open_ticket_states`, with arbitrary filters and a choice of tier (the
-    account's current tier by default; the /tier card passes the tier it shows)."""
+    """The engine behind `iter_open_ticket_states`, with arbitrary filters and a choice of tier.
+
+    By default a ticket runs on the targets of the tier in force when it was opened (`sla_tier`,
+    stored at import): the README's rule, the one helpdesks apply (an SLA policy is attached at
+    creation), so an override or a tier move never re-judges a ticket already in flight. A tier the
+    policy no longer has falls back to the account's current tier rather than hiding the ticket."""
     targets = _Targets(policy)
     now_ts = now.timestamp()
     # Tickets and their events come as two streams in ticket-id order and are merged here, so memory
@@ -163,6 +167,7 @@ def iter_states(
             Ticket.account_id,
             Account.name,
             tier_column,
+            Account.tier,
             Account.acv,
             Ticket.severity,
             Ticket.subject,
@@ -190,7 +195,9 @@ def iter_states(
     events = iter(conn.execute(events_stmt, execution_options=stream))
     head = next(events, None)
     for row in conn.execute(stmt, execution_options=stream):
-        ticket_id, account_id, name, tier, acv, severity, subject, assignee, status, *stamps = row
+        ticket_id, account_id, name, tier, account_tier, acv, severity, subject, assignee, status, *stamps = (
+            row
+        )
         history: list[tuple[float, str]] = []
         while head is not None and head[0] < ticket_id:
             head = next(events, None)
@@ -199,6 +206,9 @@ def iter_states(
             head = next(events, None)
         tier = tier_override or tier
         found = targets.get(tier, severity)
+        if found is None and tier != account_tier:
+            tier = account_tier
+            found = targets.get(tier, severity)
         if found is None:
             continue
         target, tl, rank = found

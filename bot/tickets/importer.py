@@ -186,7 +186,13 @@ def _flush_tickets(
             if all(getattr(row, name) == getattr(old, name) for name in FIELDS):
                 report.unchanged += 1
                 continue
-        tier = accounts.tier[row.account_id]
+        # A ticket keeps the tier it was opened in (README, "Tier changes and open tickets"): a
+        # re-import after its account moved tier must not re-judge it, solved or open. A ticket that
+        # moved to another account is judged anew under that account's tier.
+        if old is not None and old.account_id == row.account_id:
+            tier = old.sla_tier
+        else:
+            tier = accounts.tier[row.account_id]
         outcome = decided_outcomes(row, events.get(row.id, ()), targets.get(tier, row.severity))
         values = {name: getattr(row, name) for name in FIELDS}
         values.update(

@@ -29,10 +29,13 @@ def due_text(metric: Metric, minutes_left: int, paused: bool) -> str:
 
 
 def line_text(line: TicketLine) -> str:
+    # A ticket opened under another tier keeps that tier's targets: say so, or "31h over" would seem
+    # to contradict the SLA table above it.
+    origin = f" · {line.target_tier} target (tier when opened)" if line.target_tier else ""
     return (
         f"{STATE_ICON.get(line.state, '')} `{escape_mrkdwn(line.ticket_id)}` "
         f"{escape_mrkdwn(truncate(line.subject, 80))} · {line.severity} · "
-        f"{due_text(line.metric, line.minutes_left, line.paused)}"
+        f"{due_text(line.metric, line.minutes_left, line.paused)}{origin}"
     )
 
 

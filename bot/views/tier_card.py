@@ -8,7 +8,7 @@ from bot.accounts.cards import AccountCard
 from bot.accounts.lookup import Lookup, Outcome
 from bot.accounts.overrides import Refusal, Refused
 from bot.accounts.service import OverrideCleared, OverrideOutcome, OverrideSet
-from bot.matching import Candidate
+from bot.matching import Candidate, MatchKind
 from bot.policy.evaluate import Rule
 from bot.policy.model import SEVERITIES, SEVERITY_LABELS, Policy
 from bot.text import truncate
@@ -144,11 +144,12 @@ def _choice_buttons(candidates: tuple[Candidate, ...]) -> Block:
     )
 
 
-def choices_message(query: str, candidates: tuple[Candidate, ...]) -> Message:
+def choices_message(query: str, candidates: tuple[Candidate, ...], total: int = 0) -> Message:
     q = escape_mrkdwn(truncate(query, 100))
     blocks = [section(f"Several accounts could be *{q}*. Which one?"), _choice_buttons(candidates)]
-    if len(candidates) > 5:
-        blocks.append(context(f"{len(candidates) - 5} more match: add a word or use the account's id."))
+    more = max(total, len(candidates)) - min(len(candidates), 5)
+    if more > 0:
+        blocks.append(context(f"{more:,} more match: add a word or use the account's id."))
     return {"text": fallback(f"Several accounts match {q}"), "blocks": blocks}
 
 
@@ -188,9 +189,15 @@ def lookup_message(result: Lookup, policy: Policy) -> Message:
     if result.outcome is Outcome.HELP:
         return help_message()
     if result.outcome is Outcome.FOUND and result.card is not None:
-        return card_message(result.card, policy)
+        message = card_message(result.card, policy)
+        if result.match is not None and result.match.kind is MatchKind.FUZZY:
+            # Not what was typed: say which account this is, so a wrong guess is seen at once.
+            q = escape_mrkdwn(truncate(result.query, 100))
+            message["blocks"].insert(0, context(f'Showing {escape_mrkdwn(result.card.name)} for "{q}"'))
+        return message
     if result.outcome is Outcome.CHOOSE:
-        return choices_message(result.query, result.candidates)
+        total = result.match.total if result.match is not None else 0
+        return choices_message(result.query, result.candidates, total)
     return not_found_message(result.query, result.candidates)
 
 

@@ -253,4 +253,5 @@ def test_progress_reports_each_phase(db: Database, policy: Policy, tmp_path: Pat
     run(db, policy, write(tmp_path, body), progress=lambda *a: calls.append(a))
     assert {c[0] for c in calls} == {"read", "plan", "write"}
     assert calls[-1] == ("write", 6000, 6000)
+    assert ("plan", 6000, 6000) in calls
     assert ("read", 6001, 6001) in calls

@@ -40,7 +40,9 @@ def two(db: Database, services: Services) -> tuple[int, int]:
             session, valid_input(title="Pilot 24x7 sev1 for Professional"), actor="U1", now=NOW, today=TODAY
         ).id
     with db.session() as session:
-        reverse(session, services.settings.admin_user_ids, first, actor="UOWNER", reason="Churn risk", now=NOW)
+        reverse(
+            session, services.settings.admin_user_ids, first, actor="UOWNER", reason="Churn risk", now=NOW
+        )
     return first, second
 
 

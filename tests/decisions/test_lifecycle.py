@@ -105,12 +105,24 @@ def test_review_continue_moves_the_review_date_and_stop_closes(db: Database, ser
         )
     with db.session() as session:
         decision = review(
-            session, services.settings.admin_user_ids, decision_id, actor="UADMIN", outcome="stop", now=NOW, today=TODAY
+            session,
+            services.settings.admin_user_ids,
+            decision_id,
+            actor="UADMIN",
+            outcome="stop",
+            now=NOW,
+            today=TODAY,
         )
         assert decision.last_outcome == "stop" and decision.review_date == today_plus(60)
     with pytest.raises(TransitionRefused, match="stopped at its last review"), db.session() as session:
         review(
-            session, services.settings.admin_user_ids, decision_id, actor="UOWNER", outcome="continue", now=NOW, today=TODAY
+            session,
+            services.settings.admin_user_ids,
+            decision_id,
+            actor="UOWNER",
+            outcome="continue",
+            now=NOW,
+            today=TODAY,
         )
     assert _kinds(db, decision_id) == ["created", "reviewed", "reviewed"]
     with db.session() as session:
@@ -146,7 +158,12 @@ def test_reverse_twice_is_refused_clearly(db: Database, services: Services) -> N
     with db.session() as session:
         assert (
             reverse(
-                session, services.settings.admin_user_ids, decision_id, actor="UOWNER", reason="Cost up 20%", now=NOW
+                session,
+                services.settings.admin_user_ids,
+                decision_id,
+                actor="UOWNER",
+                reason="Cost up 20%",
+                now=NOW,
             ).status
             == "reversed"
         )
@@ -154,13 +171,21 @@ def test_reverse_twice_is_refused_clearly(db: Database, services: Services) -> N
         pytest.raises(TransitionRefused, match=r"D-1 is already reversed; it cannot be reversed\."),
         db.session() as session,
     ):
-        reverse(session, services.settings.admin_user_ids, decision_id, actor="UOWNER", reason="again", now=NOW)
+        reverse(
+            session, services.settings.admin_user_ids, decision_id, actor="UOWNER", reason="again", now=NOW
+        )
     with (
         pytest.raises(TransitionRefused, match="only a decision in force is reviewed"),
         db.session() as session,
     ):
         review(
-            session, services.settings.admin_user_ids, decision_id, actor="UOWNER", outcome="continue", now=NOW, today=TODAY
+            session,
+            services.settings.admin_user_ids,
+            decision_id,
+            actor="UOWNER",
+            outcome="continue",
+            now=NOW,
+            today=TODAY,
         )
     assert _kinds(db, decision_id) == ["created", "reversed"]
 
@@ -192,7 +217,15 @@ def test_supersede_links_both_records(db: Database, services: Services) -> None:
         assert history(session, old_id)[-1].detail == {"by": f"D-{new_id}"}
         assert history(session, new_id)[0].detail["supersedes"] == f"D-{old_id}"
     with pytest.raises(TransitionRefused, match=f"superseded by D-{new_id}"), db.session() as session:
-        supersede(session, services.settings.admin_user_ids, old_id, valid_input(), actor="UOWNER", now=NOW, today=TODAY)
+        supersede(
+            session,
+            services.settings.admin_user_ids,
+            old_id,
+            valid_input(),
+            actor="UOWNER",
+            now=NOW,
+            today=TODAY,
+        )
 
 
 def test_edit_records_old_and_new_values(db: Database, services: Services) -> None:
@@ -216,7 +249,16 @@ def test_edit_records_old_and_new_values(db: Database, services: Services) -> No
         # Saving without changes adds nothing to the history.
         same = input_of(session, session.get(Decision, decision_id))  # type: ignore[arg-type]
         assert (
-            edit(session, services.settings.admin_user_ids, decision_id, same, actor="UOWNER", now=NOW, today=TODAY)[1] == []
+            edit(
+                session,
+                services.settings.admin_user_ids,
+                decision_id,
+                same,
+                actor="UOWNER",
+                now=NOW,
+                today=TODAY,
+            )[1]
+            == []
         )
     assert _kinds(db, decision_id) == ["created", "edited"]
 
@@ -228,15 +270,31 @@ def test_only_owner_and_admins_can_change(db: Database, services: Services) -> N
         assert decision is not None
         assert can_change(services.settings.admin_user_ids, decision, "UOWNER")
         assert can_change(services.settings.admin_user_ids, decision, "UADMIN")
-        assert not can_change(services.settings.admin_user_ids, decision, "UCREATOR")  # creating it is not owning it
+        assert not can_change(
+            services.settings.admin_user_ids, decision, "UCREATOR"
+        )  # creating it is not owning it
         assert not can_change(services.settings.admin_user_ids, decision, "")
     for change in (
-        lambda s: reverse(s, services.settings.admin_user_ids, decision_id, actor="USTRANGER", reason="x", now=NOW),
+        lambda s: reverse(
+            s, services.settings.admin_user_ids, decision_id, actor="USTRANGER", reason="x", now=NOW
+        ),
         lambda s: review(
-            s, services.settings.admin_user_ids, decision_id, actor="USTRANGER", outcome="stop", now=NOW, today=TODAY
+            s,
+            services.settings.admin_user_ids,
+            decision_id,
+            actor="USTRANGER",
+            outcome="stop",
+            now=NOW,
+            today=TODAY,
         ),
         lambda s: supersede(
-            s, services.settings.admin_user_ids, decision_id, valid_input(), actor="USTRANGER", now=NOW, today=TODAY
+            s,
+            services.settings.admin_user_ids,
+            decision_id,
+            valid_input(),
+            actor="USTRANGER",
+            now=NOW,
+            today=TODAY,
         ),
         lambda s: edit(
             s,
@@ -305,7 +363,15 @@ def test_in_force_follows_status_and_outcome(db: Database, services: Services) -
 
     first, second = _create(db), _create(db)
     with db.session() as session:
-        review(session, services.settings.admin_user_ids, first, actor="UOWNER", outcome="stop", now=NOW, today=TODAY)
+        review(
+            session,
+            services.settings.admin_user_ids,
+            first,
+            actor="UOWNER",
+            outcome="stop",
+            now=NOW,
+            today=TODAY,
+        )
         reverse(session, services.settings.admin_user_ids, second, actor="UOWNER", reason="x", now=NOW)
     with db.session() as session:
         assert [d.in_force for d in session.scalars(select(Decision).order_by(Decision.id))] == [False, False]

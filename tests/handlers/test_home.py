@@ -27,7 +27,14 @@ def _seed(services: Services) -> None:
             decision = create_decision(session, data, actor="U1", now=now, today=day)
             if title == "Reversed one":
                 session.flush()
-                reverse(session, services.settings.admin_user_ids, decision.id, actor="UOWNER", reason="x", now=now)
+                reverse(
+                    session,
+                    services.settings.admin_user_ids,
+                    decision.id,
+                    actor="UOWNER",
+                    reason="x",
+                    now=now,
+                )
 
 
 def test_home_lists_due_and_in_force_decisions(

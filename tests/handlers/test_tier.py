@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -235,3 +236,112 @@ def test_answers_are_kept_as_ascii_json(services: Services, accounts: dict[str, 
         body_text = answer_body(services, query, "U1")
         assert body_text.isascii(), query
         assert json.loads(body_text)["response_type"] == "ephemeral"
+
+
+def _override_rows(db: Database, account_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from storage.models import TierOverride
+
+    with db.session() as session:
+        return int(session.scalar(select(func.count()).where(TierOverride.account_id == account_id)) or 0)
+
+
+@pytest.mark.parametrize("trigger_id", ["trig-replayed", ""])
+def test_replayed_override_adds_no_second_row(
+    slack: SlackHTTP, accounts: dict[str, int], db: Database, trigger_id: str
+) -> None:
+    """The same signed `/tier set` delivered twice within Slack's five-minute window (by trigger_id, or
+    without one by user + text + timestamp header) writes one override; both deliveries answer alike."""
+    fields = {
+        "token": "legacy",
+        "team_id": "T1",
+        "channel_id": "C1",
+        "user_id": "UADMIN",
+        "command": "/tier",
+        "text": "set Acme Rockets to enterprise: renewal negotiation",
+        "response_url": slack.response_url,
+        "trigger_id": trigger_id,
+    }
+    stamp = int(time.time())
+    first = body(slack.form(fields, timestamp=stamp))
+    again = body(slack.form(fields, timestamp=stamp))
+    assert "now *Enterprise*" in texts(first)
+    assert texts(again) == texts(first)
+    assert _override_rows(db, accounts["rockets"]) == 1
+    # A new request (a new trigger, or a later timestamp) is a new override, as before.
+    fields["trigger_id"] = trigger_id and "trig-next"
+    body(slack.form(fields, timestamp=stamp + 1))
+    assert _override_rows(db, accounts["rockets"]) == 2
+
+
+def test_fuzzy_answer_says_what_was_matched(slack: SlackHTTP, accounts: dict[str, int]) -> None:
+    message = body(slack.command("/tier", "globx corp"))
+    assert message["text"] == "Globex Corporation is Enterprise tier"
+    assert message["blocks"][0]["type"] == "context"
+    assert 'Showing Globex Corporation for \\"globx corp\\"' in texts(message)
+    # An exact answer needs no such line.
+    assert "Showing" not in texts(body(slack.command("/tier", "globex corporation")))
+
+
+def test_one_plausible_candidate_is_never_a_choice_of_one(slack: SlackHTTP, accounts: dict[str, int]) -> None:
+    message = body(slack.command("/tier", "societe generali"))
+    assert "Several accounts could be" not in texts(message)
+    assert message["text"] == "Société Générale is Starter tier"
+    assert "Showing Société Générale for" in texts(message)
+
+
+def test_a_shared_word_offers_the_choice(
+    slack: SlackHTTP, db: Database, services: Services, accounts: dict[str, int]
+) -> None:
+    """Two names hold 'umbrella' and two domains start with it: the one whose name less its legal form
+    is exactly the word (and its domain's first label) must not be picked."""
+    corp = add_account(db, services.policy, "Umbrella Corp", 9000, domain="umbrella.com")
+    health = add_account(db, services.policy, "Umbrella Health", 9000, domain="umbrellahealth.example")
+    message = body(slack.command("/tier", "umbrella"))
+    assert "Which one?" in texts(message)
+    values = {b["value"] for blk in message["blocks"] if blk["type"] == "actions" for b in blk["elements"]}
+    assert values == {str(corp), str(health)}
+
+
+def test_a_common_word_lists_the_accounts_holding_it(
+    slack: SlackHTTP, db: Database, services: Services, accounts: dict[str, int]
+) -> None:
+    add_account(db, services.policy, "Initrode Corp", 9000)
+    message = body(slack.command("/tier", "corp"))
+    assert "No account matches" not in texts(message)
+    assert "Which one?" in texts(message)
+    names = [
+        b["text"]["text"] for blk in message["blocks"] if blk["type"] == "actions" for b in blk["elements"]
+    ]
+    assert names == ["Acme Corp", "Initrode Corp"]  # shortest names first
+
+
+def test_an_override_does_not_rejudge_an_open_ticket(
+    slack: SlackHTTP, services: Services, db: Database, accounts: dict[str, int]
+) -> None:
+    """README, "Tier changes and open tickets": a ticket keeps the targets of the tier it was opened in;
+    the card says so when that is not the account's tier now."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.sla.factories import load, ticket
+
+    now = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday
+    services.clock = lambda: now
+    load(db, services.policy, [ticket("T-9", "ACME-001", "sev2", "open", now - timedelta(hours=40))])
+
+    def ticket_line(text: str) -> str:
+        card = body(slack.command("/tier", "acme corp"))
+        assert card["text"] == text
+        found = re.search(r"`T-9`[^\"]*", texts(card))
+        assert found is not None
+        return found.group(0)
+
+    before = ticket_line("Acme Corp is Enterprise tier")
+    assert before.endswith("first response 39h over")  # Enterprise sev2: 1h, round the clock
+    assert "now *Starter*" in texts(
+        body(slack.command("/tier", "set acme corp to starter: contract lapsed", user_id="UADMIN"))
+    )
+    # The same figure, not Starter's (business hours), and where the target comes from.
+    after = ticket_line("Acme Corp is Starter tier")
+    assert after == before + " · Enterprise target (tier when opened)"

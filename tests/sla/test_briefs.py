@@ -40,7 +40,7 @@ def test_open_tickets_worst_first_and_last_30_days(db, policy):
     )
 
 
-def test_the_card_tier_sets_the_targets(db, policy):
+def test_open_tickets_keep_the_targets_of_the_tier_they_were_opened_in(db, policy):
     account = add_account(db, "A", "enterprise")
     load(db, policy, [ticket("T", "A", "sev2", "new", ago(90))])
     with db.session() as session:
@@ -48,8 +48,10 @@ def test_the_card_tier_sets_the_targets(db, policy):
         as_starter = account_ticket_summary(session, policy, account, "starter", NOW)
     assert as_enterprise is not None and as_starter is not None
     line = as_enterprise.lines[0]
-    assert (line.metric, line.minutes_left) == (FIRST_RESPONSE, -30)  # 1h target: 30m over
-    # Starter: 8h of business time (one business day), none used yet: 05:30-07:00 in New York is
-    # before opening hours.
+    assert (line.metric, line.minutes_left, line.target_tier) == (FIRST_RESPONSE, -30, None)  # 1h: 30m over
+    # The account is Starter now (an override, a move): the ticket still runs on Enterprise's 1h, not
+    # Starter's 8 business hours, and the line names where its target comes from.
     line = as_starter.lines[0]
-    assert (line.metric, line.minutes_left, line.state) == (FIRST_RESPONSE, 480, OK)
+    assert (line.metric, line.minutes_left, line.state) == (FIRST_RESPONSE, -30, BREACHED)
+    assert line.target_tier == "Enterprise"
+    assert as_starter.breached == 1

@@ -262,3 +262,29 @@ def test_bulk_insert_stores_times_exactly_as_the_orm_does(db, policy):
     with db.session() as session:
         found = session.scalars(select(Ticket.id).where(Ticket.created_at == created)).all()
     assert sorted(found) == ["BULK", "ORM"]
+
+
+def test_a_tier_change_never_rejudges_a_ticket_on_reimport(db, policy):
+    """README, "Tier changes and open tickets": solved tickets keep their verdict, open ones the targets
+    of the tier they were opened in, whatever the account's tier when the helpdesk export comes again."""
+    from storage.models import Account
+
+    account = add_account(db, "A", "starter")
+    created = utc(2026, 11, 16, 15, 0)  # a Monday, inside Starter's business hours
+    rows = [
+        # Resolved in 31h: within Starter's sev2 resolution target, far over Enterprise's.
+        ticket("S", "A", "sev2", "solved", created, first_response_at=utc(2026, 11, 16, 15, 30),
+               solved_at=utc(2026, 11, 17, 22, 0), csat=4),
+        ticket("O", "A", "sev2", "open", created, first_response_at=utc(2026, 11, 16, 15, 30)),
+    ]  # fmt: skip
+    load(db, policy, rows)
+    before = {t.id: (t.sla_tier, t.first_response_met, t.resolution_met) for t in _tickets(db).values()}
+    with db.session() as session:
+        session.get(Account, account).tier = "enterprise"  # an override or a move
+    rows[0]["csat"] = 5  # the helpdesk's next export: something changed, so the rows are rewritten
+    rows[1]["subject"] = "still open"
+    report = import_tickets(db, policy, io.StringIO(tickets_csv(rows)))
+    assert (report.ok, report.updated) == (True, 2)
+    after = {t.id: (t.sla_tier, t.first_response_met, t.resolution_met) for t in _tickets(db).values()}
+    assert after == before
+    assert before["S"] == ("starter", True, True)

@@ -41,7 +41,7 @@ def test_open_tickets_worst_first_and_last_30_days(db, policy):
     ]  # fmt: skip
 
 
-def test_the_card_tier_sets_the_targets(db, policy):
+def test_a_ticket_keeps_the_targets_of_the_tier_it_was_opened_in(db, policy):
     account = add_account(db, "A", "enterprise")
     load(db, policy, [ticket("T", "A", "sev2", "new", CARD_NOW.replace(hour=10, minute=30))])
     with db.session() as session:
@@ -49,9 +49,11 @@ def test_the_card_tier_sets_the_targets(db, policy):
         as_starter = account_ticket_summary(session, policy, account, "starter", CARD_NOW)
     assert as_enterprise is not None and as_starter is not None
     assert line_text(as_enterprise.lines[0]).endswith("first response 30m over")  # 1h target
-    # Starter: 8h of business time (one business day), none used yet: 05:30-07:00 in New York is
-    # before opening hours.
-    assert line_text(as_starter.lines[0]).endswith("first response due in 8h")
+    # The card now shows Starter: the ticket keeps its Enterprise target, and the line says so
+    # (Starter's 8 business hours would read "due in 8h").
+    assert line_text(as_starter.lines[0]).endswith(
+        "first response 30m over · Enterprise target (tier when opened)"
+    )
 
 
 def test_ticket_ids_and_subjects_are_escaped_and_cut():
