@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     decisions_channel: str | None = None
     default_timezone: str = "UTC"
     review_reminder_lead_days: int = Field(default=3, ge=0)
+    quarterly_review_lead_days: int = Field(default=14, ge=0)  # remind owners this many days before
     at_risk_share: float = Field(default=0.25, gt=0, lt=1)
     unacked_repost_minutes: int = Field(default=60, ge=5)
     missed_post_grace_hours: int = Field(default=6, ge=0)

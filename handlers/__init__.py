@@ -9,11 +9,24 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import alerts, decision, decision_actions, digest, fallback, home, reminders, scenario, tier
+from handlers import (
+    alerts,
+    decision,
+    decision_actions,
+    digest,
+    fallback,
+    home,
+    quarterly,
+    reminders,
+    report,
+    scenario,
+    tier,
+)
 
 
 def register_all(app: App) -> None:
     scenario.register(app)  # before tier: `/tier scenario …` must not reach the general /tier listener
+    quarterly.register(app)  # before tier: it answers `/tier reviews`
     tier.register(app)
     decision.register(app)
     decision_actions.register(app)
@@ -21,4 +34,5 @@ def register_all(app: App) -> None:
     reminders.register(app)
     home.register(app)
     alerts.register(app)
+    report.register(app)
     fallback.register(app)  # last: it answers what nothing above took

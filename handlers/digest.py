@@ -18,11 +18,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.digest import service as digest
+from bot.reports import service as reports
 from bot.services import Services
 from bot.slack_members import MembersHidden, MembersUnavailable, deadline
 from bot.text import clean_input
 from bot.views import digest as digest_view
 from bot.views import digest_ids, digest_subs
+from bot.views import report as report_view
 from bot.views.format import escape_mrkdwn, user_mention
 from handlers._context import services_of
 from handlers._guard import guarded
@@ -61,6 +63,8 @@ def _answer(
     now = services.clock()
     admin = services.settings.is_admin(user_id)
     member_of = partial(membership, services, client, user_id, deadline())
+    if verb in ("subscribe", "unsubscribe", "stop") and reports.is_weekly_report(rest):
+        return _weekly_report(services, verb, rest, user_id, channel_id, admin, member_of)
     if verb == "subscribe":
         subscribed = digest.subscribe(
             services.db,
@@ -91,6 +95,34 @@ def _answer(
             return digest_subs.list_refused_message(listed)
         return digest_subs.list_message(listed, everyone=admin)
     return digest_subs.help_message()
+
+
+def _weekly_report(
+    services: Services,
+    verb: str,
+    rest: list[str],
+    user_id: str,
+    channel_id: str,
+    admin: bool,
+    member_of: digest.MemberCheck,
+) -> dict[str, Any]:
+    """`/digest subscribe [#ch] weekly-report mon 09:00` and `/digest unsubscribe [#ch] weekly-report`,
+    under the digest's access rule (members of the channel, or admins)."""
+    if verb == "subscribe":
+        done: reports.ReportSubscribed | reports.ReportUnsubscribed | reports.CadenceRefusal | digest.Refused
+        done = reports.subscribe_weekly(
+            services.db, rest, channel_id, user_id, services.clock(), services.settings.default_timezone,
+            admin=admin, member_of=member_of,
+        )  # fmt: skip
+    else:
+        done = reports.unsubscribe_weekly(services.db, rest, channel_id, admin=admin, member_of=member_of)
+    if isinstance(done, reports.CadenceRefusal):
+        return digest_subs.refused_message(done)
+    if isinstance(done, digest.Refused):
+        return digest_subs.access_refused_message(done)
+    if isinstance(done, reports.ReportSubscribed):
+        return report_view.weekly_subscribed_message(done)
+    return report_view.weekly_unsubscribed_message(done)
 
 
 def check_membership(client: WebClient, channel: str) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.jobs import accounts, alerts, decisions, digest, reviews, sync, tierchanges
+from bot.jobs import accounts, alerts, decisions, digest, quarterly, report, reviews, sync, tierchanges
 from bot.schedule import context
 from bot.schedule.context import JobReport, JobSpec
 from bot.schedule.poster import Poster
@@ -27,6 +27,8 @@ def all_jobs() -> list[JobSpec[Services]]:
         *alerts.JOBS,
         *sync.JOBS,
         *tierchanges.JOBS,
+        *report.JOBS,
+        *quarterly.JOBS,
     ]
 
 

@@ -216,6 +216,9 @@ class Tier(_Strict):
     coverage: str
     hourly_cost: Decimal = Field(ge=0)
     entitlements: tuple[str, ...] = ()
+    # Structured flag behind the "quarterly technical account reviews" entitlement text: accounts of
+    # this tier get a review due every quarter (the `quarterly-reviews` job).
+    quarterly_review: bool = False
     sla: dict[str, SlaTarget]
     staffing: Staffing | None = None
     # Alerts (issue 11): steps relative to each SLA target, who is told after a breach, where.

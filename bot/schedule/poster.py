@@ -7,6 +7,7 @@ transition instead (pending with `next_attempt_at`), honouring Slack's Retry-Aft
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,19 @@ def payload(message: dict[str, Any], *, channel: str | None = None, user: str | 
     if (channel is None) == (user is None):
         raise ValueError("a delivery goes to a channel or to a user")
     return {"channel": channel, "user": user, "message": message}
+
+
+def upload_payload(content: bytes, *, channel: str, filename: str, title: str, comment: str) -> Payload:
+    """A file shared in a channel (`files_upload_v2`: upload URL, bytes, complete with the channel).
+    The bytes travel base64 in the ledger row, so a retry uploads the same file. A file carries no
+    message metadata: after a crash mid-upload the recovering leader cannot see it was shared and
+    uploads again (at most once more)."""
+    return {
+        "channel": channel,
+        "user": None,
+        "message": {"text": comment},
+        "file": {"filename": filename, "title": title, "content_b64": base64.b64encode(content).decode()},
+    }
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,8 @@ class SlackSender:
     def send(self, key: DeliveryKey, data: Payload) -> Attempt:
         try:
             channel = self._channel(data)
+            if data.get("file"):
+                return self._upload(channel, data)
             message = dict(data["message"])
             if data.get("ts"):
                 # An edit of a message already posted (`ts`): doing it twice is harmless.
@@ -139,6 +155,18 @@ class SlackSender:
             return Attempt(True, channel=str(answer.get("channel") or channel), ts=answer.get("ts"))
         except Exception as exc:
             return _attempt_error(exc)
+
+    def _upload(self, channel: str, data: Payload) -> Attempt:
+        file = data["file"]
+        answer = self.client.files_upload_v2(
+            channel=channel,
+            content=base64.b64decode(file["content_b64"]),
+            filename=file["filename"],
+            title=file["title"],
+            initial_comment=data["message"].get("text") or None,
+        )
+        shared = answer.get("file") or {}
+        return Attempt(True, channel=channel, ts=str(shared.get("id") or "") or None)
 
     def find_posted(self, key: DeliveryKey, data: Payload, since: datetime) -> str | None:
         """The ts of a message already carrying this delivery key, or None (also when unknowable)."""

@@ -16,8 +16,9 @@ DUE_SHOWN = 15
 OPEN_SHOWN = 25
 
 
-def home_view(lists: HomeLists, today: date) -> View:
-    """The tab for `service.home(db, today, due_limit=DUE_SHOWN, open_limit=OPEN_SHOWN)`."""
+def home_view(lists: HomeLists, today: date, extra: list[Block] | None = None) -> View:
+    """The tab for `service.home(db, today, due_limit=DUE_SHOWN, open_limit=OPEN_SHOWN)`; `extra`
+    blocks (overdue quarterly reviews) come first, under a divider."""
     due, due_total, open_, open_total = lists.due, lists.due_total, lists.open, lists.open_total
     blocks: list[Block] = [
         header("Tiering decisions"),
@@ -42,4 +43,6 @@ def home_view(lists: HomeLists, today: date) -> View:
     if open_total > OPEN_SHOWN:
         blocks.append(context(f"More: `/decision list open` ({count_text(open_total)} in all)"))
     blocks.append(context("`/decision list all` for every record · `/decision show D-42` for one"))
+    if extra:
+        blocks = [*extra, divider(), *blocks]
     return {"type": "home", "blocks": blocks[:100]}
