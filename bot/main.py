@@ -23,6 +23,7 @@ from bot.logs import quiet_refused_bodies
 from bot.services import Services
 from bot.slack_api import web_client
 from bot.slack_payloads import answer_for, answer_for_failure, problem
+from handlers._subcommands import route
 from storage.idempotency import claim, release
 
 if TYPE_CHECKING:
@@ -31,22 +32,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class PayloadShape(Middleware):
-    """Runs after Bolt verified the signature and before listener matching (where a bad shape raised)."""
-
-    def process(
-        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        reason = problem(req.body)
-        if reason is None:
-            return next()
-        # The reason and the size, never the body: it may hold anything.
-        req.context.logger.warning("refused a malformed payload: %s (%d bytes)", reason, len(req.raw_body))
-        return answer_for(req.body)
-
-
 class Plumbing(Middleware):
-    """What every request needs before its listener runs.
+    """What every request needs before its listener runs, in one middleware (each costs a hop).
+
+    - A payload whose shape Bolt's listener matching would trip on (an empty `actions` list raised
+      IndexError there) is answered here (`bot.slack_payloads`; the WSGI guard checks the same before
+      Bolt, this covers the console and Socket Mode).
+    - A subcommand (`/tier scenario …`) gets its own command name (`handlers._subcommands`).
 
     - The services go into the listener's `context["services"]`: listeners are module-level
       functions, so this is how they reach the database, the policy and the clock.
@@ -63,8 +55,14 @@ class Plumbing(Middleware):
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        req.context["services"] = self.services
         body = req.body
+        reason = problem(body)
+        if reason is not None:
+            # The reason and the size, never the body: it may hold anything.
+            log.warning("refused a malformed payload: %s (%d bytes)", reason, len(req.raw_body))
+            return answer_for(body)
+        route(body)
+        req.context["services"] = self.services
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not claim(self.services.db, f"event:{event_id}"):
             return BoltResponse(status=200, body="")
@@ -103,7 +101,6 @@ def create_app(services: Services, signing_secret: str | None = None, client: We
     )
 
     quiet_refused_bodies()  # Bolt would log the whole body of a request with a bad signature
-    app.use(PayloadShape())
     app.use(Plumbing(services))
 
     @app.error

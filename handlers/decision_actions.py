@@ -93,6 +93,15 @@ def start_review(
     )
 
 
+def _pressed_on(body: dict[str, Any], action: dict[str, Any]) -> str:
+    """What one review is keyed by: the message (or modal) the menu was on. A double click is two
+    deliveries with different action_ts on the same message, and must record one review; the next
+    cycle's reminder is a new message, so its review is not mistaken for a repeat."""
+    container = body.get("container") or {}
+    where = container.get("message_ts") or container.get("view_id") or (body.get("view") or {}).get("id")
+    return str(where or action.get("action_ts", ""))
+
+
 def mark_reviewed(
     ack: Ack,
     body: dict[str, Any],
@@ -116,8 +125,7 @@ def mark_reviewed(
         outcome=outcome,
         now=services.clock(),
         today=today(services),
-        # A retried delivery carries the same action_ts: it finds the claim and does nothing.
-        once=f"decision-mark:{value}:{action.get('action_ts', '')}",
+        once=f"decision-mark:{value}:{_pressed_on(body, action)}",
     )
     if isinstance(result, Changed):
         context[CHANGED] = result

@@ -13,17 +13,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.quarterly import service as quarterly
-from bot.text import clean_input, storable
+from bot.text import storable
 from bot.views import quarterly as quarterly_view
 from bot.views import quarterly_ids as ids
 from bot.views.notice import notice_view
 from handlers._context import services_of
 from handlers._guard import guarded
-
-
-def is_reviews(command: dict[str, Any]) -> bool:
-    words = clean_input(command.get("text", ""), 200).split()
-    return bool(words) and words[0].casefold() == "reviews"
+from handlers._subcommands import TIER_REVIEWS
 
 
 @guarded
@@ -73,6 +69,6 @@ def submit_held(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
 
 
 def register(app: App) -> None:
-    app.command("/tier", matchers=[is_reviews])(tier_reviews)
+    app.command(TIER_REVIEWS)(tier_reviews)  # `/tier reviews`, routed by handlers._subcommands
     app.action(ids.MARK_HELD)(open_mark_held)
     app.view(ids.HELD_MODAL)(submit_held)

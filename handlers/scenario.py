@@ -30,16 +30,11 @@ from bot.views.decision_modal import step_view
 from handlers._context import services_of
 from handlers._decisions import modal_context, today
 from handlers._guard import guarded
+from handlers._subcommands import TIER_SCENARIO
 
 log = logging.getLogger(__name__)
 
-_SCENARIO = re.compile(r"^\s*scenario(\s|$)", re.IGNORECASE)
 _SWEEP = re.compile(r"^sweep(\s|$)", re.IGNORECASE)
-
-
-def is_scenario(command: dict[str, Any]) -> bool:
-    """Matcher: `/tier scenario …` (and not `/tier scenario-corp`, an account name)."""
-    return bool(_SCENARIO.match(command.get("text") or ""))
 
 
 def _request(command: dict[str, Any]) -> tuple[bool, str]:
@@ -162,5 +157,7 @@ def log_decision(
 
 def register(app: App) -> None:
     # Before the general /tier listener (see handlers/__init__.py): Bolt runs the first that matches.
-    app.command("/tier", matchers=[is_scenario])(ack=scenario_ack, lazy=[scenario_run])
+    # `/tier scenario …` arrives under its own name (handlers._subcommands; `/tier scenario-corp`, an
+    # account name, does not).
+    app.command(TIER_SCENARIO)(ack=scenario_ack, lazy=[scenario_run])
     app.action(ids.LOG_DECISION)(log_decision)

@@ -181,3 +181,28 @@ def test_edit_from_the_view_modal(slack: SlackHTTP, fake_slack: FakeSlack, db: D
             and edited.detail["changed"]["risks"]["to"] == "Night-shift burnout; rotate weekly"
         )
     assert count(db) == 1
+
+
+def test_a_double_clicked_mark_reviewed_records_one_review(
+    slack: SlackHTTP, fake_slack: FakeSlack, db: Database
+) -> None:
+    """Two deliveries of one click-pair carry different action_ts but the same message: one review."""
+    decision_id = record_flow(slack, fake_slack, user="U1")
+    for _ in range(2):
+        assert (
+            select_action(slack, ids.MARK_REVIEWED, f"{decision_id}:continue", user="U1").status_code == 200
+        )
+    # The next cycle's reminder is another message: its review counts.
+    assert (
+        select_action(
+            slack, ids.MARK_REVIEWED, f"{decision_id}:continue", user="U1", message_ts="1700000999.000001"
+        ).status_code
+        == 200
+    )
+    with db.session() as session:
+        reviews = session.scalars(
+            select(DecisionEvent).where(
+                DecisionEvent.decision_id == decision_id, DecisionEvent.kind == "reviewed"
+            )
+        ).all()
+    assert len(reviews) == 2
