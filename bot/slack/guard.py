@@ -98,6 +98,11 @@ class SlackRequestGuard:
         """A signed body Bolt could not parse, or whose fields Bolt's own middleware would trip on
         (an `event` that is not an object, a view without a type), never reaches Bolt: its built-in
         middleware runs before any of ours and answered such bodies with a 500 and a traceback."""
+        if not content_type.startswith("application/json") and b"payload=" not in body:
+            # A slash command: a form of text fields, which Bolt always parses and its built-in
+            # middleware never trips on; tierbot's own middleware checks its fields. Skipping the
+            # second parse here saves ~20 µs on every /tier.
+            return None
         try:
             parsed = parse_payload(body, content_type)
         except ValueError:

@@ -18,6 +18,7 @@ def render_png(report: TierReport) -> bytes:
     # Imported here, not at module level: matplotlib (with numpy) costs ~1 s to import, and every
     # `tierbot` command and server start imports the jobs and CLI modules that import this one.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import date2num
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=SIZE, dpi=DPI)
@@ -27,7 +28,9 @@ def render_png(report: TierReport) -> bytes:
     for tier, points in report.weeks.items():
         if not any(p.tickets for p in points):
             continue
-        weeks = [p.end for p in points]
+        # As numbers, not datetimes: matplotlib's datetime converter is looked up by class, and an
+        # import of matplotlib.dates under freezegun registered it for FakeDatetime instead.
+        weeks = [float(date2num(p.end)) for p in points]  # type: ignore[no-untyped-call]
         top.plot(
             weeks,
             [None if p.attainment is None else p.attainment * 100 for p in points],
@@ -49,6 +52,7 @@ def render_png(report: TierReport) -> bytes:
     bottom.set_xlabel("week ending (UTC)")
     bottom.grid(True, alpha=0.3)
     for ax in (top, bottom):
+        ax.xaxis_date()
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="best", fontsize="small")
     fig.autofmt_xdate()
