@@ -16,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from bot.text import storable
 from storage.models.tickets import CSAT_MAX, CSAT_MIN
 
 Progress = Callable[[int, int], None]  # (rows done, rows in the file); called once per batch
@@ -140,7 +141,8 @@ class Records:
                 continue
             if len(record) < self.width:
                 record = record + [""] * (self.width - len(record))
-            yield start, {name: record[pos].strip() for name, pos in self.columns.items()}
+            # storable: a NUL in a cell made PostgreSQL refuse the whole import with a driver error.
+            yield start, {name: storable(record[pos]).strip() for name, pos in self.columns.items()}
 
 
 class UnreadableFile(Exception):
