@@ -1,8 +1,8 @@
 """Quarterly reviews in Slack: `/tier reviews` (overdue reviews), *Mark held* on a reminder and its
 modal. Thin: parse, call, render.
 
-`/tier reviews` is matched here, before the general /tier listener (registered earlier in
-`handlers.register_all`): Bolt runs the first listener whose matchers accept the request.
+`/tier reviews` reaches this module under its own command name (`handlers._subcommands` renames it
+before listener matching), so the general /tier listener never sees it.
 """
 
 from __future__ import annotations
