@@ -72,7 +72,8 @@ def create_wsgi(services: Services, signing_secret: str | None = None, **app_kwa
         secret = settings.slack_signing_secret
         signing_secret = secret.get_secret_value() if secret else secrets.token_hex(16)
     bolt = SlackRequestHandler(
-        create_app(services, signing_secret=signing_secret, **app_kwargs), path=EVENTS_PATH
+        create_app(services, signing_secret=signing_secret, verified_upstream=True, **app_kwargs),
+        path=EVENTS_PATH,
     )
     events = SlackRequestGuard(bolt, signing_secret, settings.max_body_bytes, EVENTS_PATH)
     health = Health(services)
