@@ -18,15 +18,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, distinct, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, and_, case, distinct, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from bot.policy.model import Policy
 from bot.reports.periods import Window
 from bot.sla.clock import BREACHED, FIRST_RESPONSE
-from bot.sla.sqltime import epoch
+from bot.sla.sqltime import epoch, utc_day
 from bot.sla.state import iter_states
 from storage.models import Account, TierChange
 from storage.models.tickets import SOLVED_STATUSES, Ticket, is_open
@@ -71,27 +69,6 @@ class Sums:
         for name, value in zip(SUMMED, n, strict=True):
             setattr(self, name, getattr(self, name) + value)
         self.severity[severity] = self.severity.get(severity, 0) + n[0]
-
-
-class utc_day(FunctionElement[str]):  # lower case: reads like the SQL function it stands for
-    """A timestamp column's UTC calendar day as 'YYYY-MM-DD', computed by the database."""
-
-    type = String()
-    inherit_cache = True
-    name = "utc_day"
-
-
-@compiles(utc_day, "sqlite")
-def _utc_day_sqlite(element: utc_day, compiler: Any, **kw: Any) -> str:
-    # UTCDateTime stores UTC text 'YYYY-MM-DD HH:MM:SS...': the day is its first ten characters.
-    (arg,) = element.clauses
-    return f"substr({compiler.process(arg, **kw)}, 1, 10)"
-
-
-@compiles(utc_day)
-def _utc_day_default(element: utc_day, compiler: Any, **kw: Any) -> str:
-    (arg,) = element.clauses
-    return f"to_char({compiler.process(arg, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
 
 def ticket_sums(

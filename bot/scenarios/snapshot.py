@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import BigInteger, Case, ColumnElement, Connection, String, case, cast, func, or_, select
+from sqlalchemy import BigInteger, Case, ColumnElement, Connection, case, cast, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from bot.policy.model import CRITICALITIES, SEVERITIES
+from bot.sla.sqltime import joined, seconds
 from storage.models import Account
 from storage.models.accounts import TierOverride
 from storage.models.tickets import Ticket
@@ -70,49 +71,6 @@ def data_days(conn: Connection | Session, now: datetime) -> int:
 def _codes(column: InstrumentedAttribute[str], values: tuple[str, ...]) -> Case[int]:
     """The column as small integer codes (index into `values`, -1 for anything else), in SQL."""
     return case({v: i for i, v in enumerate(values)}, value=column, else_=-1)
-
-
-class joined(FunctionElement[str]):  # lower case: reads like the SQL aggregate it stands for
-    """`joined(x)`: every value of a column in one comma-separated string (SQLite `group_concat`,
-    PostgreSQL `string_agg`). Aggregates of one query see the rows in the same order, so the columns
-    line up; NULLs are skipped by both, so callers COALESCE them to a sentinel first."""
-
-    type = String()
-    inherit_cache = True
-    name = "joined"
-
-
-@compiles(joined, "sqlite")
-def _joined_sqlite(element: joined, compiler: Any, **kw: Any) -> str:
-    (arg,) = element.clauses
-    return f"group_concat({compiler.process(arg, **kw)}, ',')"
-
-
-@compiles(joined)
-def _joined_default(element: joined, compiler: Any, **kw: Any) -> str:
-    (arg,) = element.clauses
-    return f"string_agg(CAST({compiler.process(arg, **kw)} AS TEXT), ',')"
-
-
-class seconds(FunctionElement[int]):  # lower case: reads like the SQL function it stands for
-    """A timestamp column as whole UTC epoch seconds. On SQLite `strftime('%s')` parses the stored
-    text ~1.5x faster than the `epoch()` of bot.sla.sqltime (julianday arithmetic and rounding)."""
-
-    type = BigInteger()
-    inherit_cache = True
-    name = "seconds"
-
-
-@compiles(seconds, "sqlite")
-def _seconds_sqlite(element: seconds, compiler: Any, **kw: Any) -> str:
-    (arg,) = element.clauses
-    return f"CAST(strftime('%s', {compiler.process(arg, **kw)}) AS INTEGER)"
-
-
-@compiles(seconds)
-def _seconds_default(element: seconds, compiler: Any, **kw: Any) -> str:
-    (arg,) = element.clauses
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(arg, **kw)}) AS BIGINT)"
 
 
 class unindexed(FunctionElement[Any]):  # lower case: reads like SQL
