@@ -9,7 +9,8 @@ from enum import StrEnum
 
 from sqlalchemy import update
 
-from bot.accounts.tiering import active_override, tier_of
+from bot.accounts.delta import Change, explain
+from bot.accounts.tiering import active_override, as_override, facts_of, tier_of
 from bot.accounts.tiering import record_tier as _record
 from bot.policy.model import Policy
 from bot.text import clean_input
@@ -142,6 +143,7 @@ def _write_override(
         account = session.get(Account, account_id)
         if account is None:
             raise OverrideError(Refused(Refusal.ACCOUNT_GONE))
+        before = as_override(active_override(session, account_id, now))
         session.execute(
             update(TierOverride)
             .where(TierOverride.account_id == account_id, TierOverride.cleared_at.is_(None))
@@ -160,9 +162,15 @@ def _write_override(
         session.flush()
         result = tier_of(session, policy, account, now)
         until_text = f" until {until.isoformat()}" if until else ""
+        facts = facts_of(account)
+        delta = explain(
+            policy, old_tier=account.tier, new_tier=result.tier, old_facts=facts, new_facts=facts,
+            old_override=before, new_override=result.override,
+        )  # fmt: skip
         _record(
-            session, account, result, cause="override", actor=actor, now=now, detail=f"{reason}{until_text}"
-        )
+            session, account, result, cause="override", actor=actor, now=now, detail=f"{reason}{until_text}",
+            delta=delta,
+        )  # fmt: skip
         bump_version(session, ACCOUNTS)
         return account.name, tier_name
 
@@ -175,7 +183,8 @@ def clear_override(
         account = session.get(Account, account_id)
         if account is None:
             raise OverrideError(Refused(Refusal.ACCOUNT_GONE))
-        if active_override(session, account_id, now) is None:
+        before = as_override(active_override(session, account_id, now))
+        if before is None:
             raise OverrideError(Refused(Refusal.NO_ACTIVE_OVERRIDE, account.name))
         session.execute(
             update(TierOverride)
@@ -184,6 +193,11 @@ def clear_override(
         )
         session.flush()
         result = tier_of(session, policy, account, now)
-        _record(session, account, result, cause="override-cleared", actor=actor, now=now)
+        facts = facts_of(account)
+        delta = explain(
+            policy, old_tier=account.tier, new_tier=result.tier, old_facts=facts, new_facts=facts,
+            old_override=before, override_ended=Change.OVERRIDE_CLEARED, actor=actor,
+        )  # fmt: skip
+        _record(session, account, result, cause="override-cleared", actor=actor, now=now, delta=delta)
         bump_version(session, ACCOUNTS)
         return account.name, policy.tier(result.tier).name
