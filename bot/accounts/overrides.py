@@ -41,6 +41,8 @@ class Refusal(StrEnum):
     NO_ACTIVE_OVERRIDE = "no_active_override"  # subject: the account's name
     AMBIGUOUS = "ambiguous"  # subject: the query; options: the names it could be
     NO_MATCH = "no_match"  # subject: the query
+    SAME_TIER = "same_tier"  # subject: the tier's name (the account has it already)
+    TOO_LONG = "too_long"  # subject: what is too long (the reason); options: (the limit,)
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,10 @@ def set_override(
     now: datetime,
     until: date | None = None,
     delivery_key: str | None = None,
+    refuse_same_tier: bool = False,
 ) -> tuple[str, str]:
-    """Returns (account name, tier name). Replaces any active override.
+    """Returns (account name, tier name). Replaces any active override. `refuse_same_tier`: an
+    account already at that tier is refused (SAME_TIER) rather than pinned there.
 
     `delivery_key` names the request (Slack's trigger_id, or user + text + timestamp): Slack may
     deliver the same signed command again within its five-minute window, and an admin's replayed
@@ -114,8 +118,9 @@ def set_override(
         raise OverrideError(Refused(Refusal.ALREADY_ENDED))
     try:
         return _write_override(
-            db, policy, account_id, tier.key, tier.name, reason, actor, now, until, expires, delivery_key
-        )
+            db, policy, account_id, tier.key, tier.name, reason, actor, now, until, expires, delivery_key,
+            refuse_same_tier,
+        )  # fmt: skip
     except AlreadyClaimed:
         with db.session() as session:
             account = session.get(Account, account_id)
@@ -136,6 +141,7 @@ def _write_override(
     until: date | None,
     expires: datetime | None,
     delivery_key: str | None,
+    refuse_same_tier: bool = False,
 ) -> tuple[str, str]:
     with db.session() as session:
         if delivery_key:
@@ -143,6 +149,8 @@ def _write_override(
         account = session.get(Account, account_id)
         if account is None:
             raise OverrideError(Refused(Refusal.ACCOUNT_GONE))
+        if refuse_same_tier and account.tier == tier_key:  # after the claim: a replay answers as the first
+            raise OverrideError(Refused(Refusal.SAME_TIER, tier_name))
         before = as_override(active_override(session, account_id, now))
         session.execute(
             update(TierOverride)

@@ -58,7 +58,11 @@ class TierOverride(Base):
 
 class TierChange(Base):
     __tablename__ = "tier_history"
-    __table_args__ = (Index("ix_tier_history_account_at", "account_id", "at"),)
+    # ix_tier_history_at: tier-change alerts read recent entries of every account (bot/tierchanges).
+    __table_args__ = (
+        Index("ix_tier_history_account_at", "account_id", "at"),
+        Index("ix_tier_history_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))

@@ -1,5 +1,6 @@
 """Tier-change alerts: what made the difference (tier_history.delta), the rules last applied
-(tier_rule_basis) and per-account quiet windows (tier_change_reports).
+(tier_rule_basis), per-account quiet windows (tier_change_reports) and an index on
+tier_history.at (the alerts read recent entries of every account).
 
 Revision ID: 0009
 Revises: 0007
@@ -21,6 +22,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("tier_history", sa.Column("delta", sa.JSON(none_as_null=True)))
+    op.create_index("ix_tier_history_at", "tier_history", ["at"])
     op.create_table(
         "tier_rule_basis",
         sa.Column("name", sa.String(32), nullable=False),
@@ -49,5 +51,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("tier_change_reports")
     op.drop_table("tier_rule_basis")
+    op.drop_index("ix_tier_history_at", table_name="tier_history")
     with op.batch_alter_table("tier_history") as batch:
         batch.drop_column("delta")
