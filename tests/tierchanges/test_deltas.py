@@ -54,7 +54,9 @@ def test_usage_criticality_raises_and_lowers_the_floor(db: Database, policy: Pol
     assert difference(raised) == "usage criticality medium → critical: raised the floor to Professional"
     put(db, policy, LATER, 1000, criticality="high")
     lowered = only(due(db, policy, LATER + timedelta(minutes=1)))
-    assert difference(lowered) == "usage criticality critical → high: the Professional floor no longer applies"
+    assert (
+        difference(lowered) == "usage criticality critical → high: the Professional floor no longer applies"
+    )
 
 
 def test_override_set_and_cleared_say_who_and_why(services: Services, db: Database, policy: Policy) -> None:
@@ -73,7 +75,10 @@ def test_override_set_and_cleared_say_who_and_why(services: Services, db: Databa
     service.clear_override(db, services.accounts, policy, "Acme Corp", "UOTHER", LATER)
     cleared = only(due(db, policy, LATER + timedelta(minutes=1)))
     assert cleared.to_name == "Professional"
-    assert difference(cleared) == "override to Enterprise cleared by <@UOTHER> (it said “renewal &lt;!channel&gt;”)"
+    assert (
+        difference(cleared)
+        == "override to Enterprise cleared by <@UOTHER> (it said “renewal &lt;!channel&gt;”)"
+    )
 
 
 def test_policy_change_names_the_threshold(db: Database, policy: Policy) -> None:
