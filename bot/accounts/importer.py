@@ -44,7 +44,8 @@ from bot.accounts.csv_rows import (
     RowError,
     iter_account_rows,
 )
-from bot.accounts.tiering import newest_override_id
+from bot.accounts.delta import Delta, RuleBasis, deltas_json, explain
+from bot.accounts.tiering import load_basis, newest_override_id
 from bot.alerts.service import record_health_changes
 from bot.policy.evaluate import AccountFacts, Override, evaluate
 from bot.policy.model import Policy
@@ -109,6 +110,7 @@ class PlannedAccount:
     tier: str
     previous_tier: str | None
     detail: str  # the applied reasons, as record_tier writes them
+    delta: tuple[Delta, ...] = ()  # what made the difference, for a stored account whose tier moves
 
     @property
     def name(self) -> str:
@@ -267,6 +269,9 @@ class Planner:
         self.overrides = _active_overrides(session, now)
         self.max_id = session.scalar(select(func.max(ACCOUNTS_TABLE.c.id))) or 0
         self.tiers = _Tiers(policy, now)
+        self.policy = policy
+        self._basis: RuleBasis | None = None
+        self._basis_read = False
         # Every update as (stored account, line), 16 bytes a row: a dict of 435,000 accounts would
         # take ~45 MB. Rows updating one account are found at the end; writing two updates to one
         # account meanwhile is harmless, as the transaction is then rolled back.
@@ -372,10 +377,24 @@ class Planner:
             if tier == old[0] and values == old[1:]:
                 plan.unchanged += 1
                 continue
-            plan.updated.append(PlannedAccount(row.line, account_id, values, tier, old[0], detail))
+            delta = self._explain(old, values, tier, self.overrides.get(account_id)) if tier != old[0] else ()
+            plan.updated.append(PlannedAccount(row.line, account_id, values, tier, old[0], detail, delta))
             if values[HEALTH] != old[HEALTH + 1]:  # stored rows are (tier, *FIELDS)
                 plan.health_changes.append((account_id, old[HEALTH + 1], values[HEALTH]))
         return plan
+
+    def _explain(
+        self, old: Stored, values: Values, tier: str, override: Override | None
+    ) -> tuple[Delta, ...]:
+        """What made the difference for one move (stored rows are (tier, *FIELDS))."""
+        if not self._basis_read:
+            self._basis, self._basis_read = load_basis(self.session), True
+        before = AccountFacts(old[ACV + 1], old[CRITICALITY + 1], old[STRATEGIC + 1])
+        after = AccountFacts(values[ACV], values[CRITICALITY], values[STRATEGIC])
+        return explain(
+            self.policy, old_tier=old[0], new_tier=tier, old_facts=before, new_facts=after,
+            old_basis=self._basis, old_override=override, new_override=override,
+        )  # fmt: skip
 
     def same_account_errors(self, repeats: dict[int, list[int]]) -> list[RowError]:
         """The errors of `repeats`, naming each account as stored before the import: call it with
@@ -455,6 +474,7 @@ def apply_plan(
                     "cause": CAUSE,
                     "detail": p.detail,
                     "actor": actor,
+                    "delta": deltas_json(p.delta),
                 }
                 for p in moved[start : start + HISTORY_BATCH]
             ]

@@ -9,7 +9,8 @@ from enum import StrEnum
 
 from sqlalchemy import update
 
-from bot.accounts.tiering import active_override, tier_of
+from bot.accounts.delta import Change, explain
+from bot.accounts.tiering import active_override, as_override, facts_of, tier_of
 from bot.accounts.tiering import record_tier as _record
 from bot.policy.model import Policy
 from bot.text import clean_input
@@ -40,6 +41,8 @@ class Refusal(StrEnum):
     NO_ACTIVE_OVERRIDE = "no_active_override"  # subject: the account's name
     AMBIGUOUS = "ambiguous"  # subject: the query; options: the names it could be
     NO_MATCH = "no_match"  # subject: the query
+    SAME_TIER = "same_tier"  # subject: the tier's name (the account has it already)
+    TOO_LONG = "too_long"  # subject: what is too long (the reason); options: (the limit,)
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,10 @@ def set_override(
     now: datetime,
     until: date | None = None,
     delivery_key: str | None = None,
+    refuse_same_tier: bool = False,
 ) -> tuple[str, str]:
-    """Returns (account name, tier name). Replaces any active override.
+    """Returns (account name, tier name). Replaces any active override. `refuse_same_tier`: an
+    account already at that tier is refused (SAME_TIER) rather than pinned there.
 
     `delivery_key` names the request (Slack's trigger_id, or user + text + timestamp): Slack may
     deliver the same signed command again within its five-minute window, and an admin's replayed
@@ -113,8 +118,9 @@ def set_override(
         raise OverrideError(Refused(Refusal.ALREADY_ENDED))
     try:
         return _write_override(
-            db, policy, account_id, tier.key, tier.name, reason, actor, now, until, expires, delivery_key
-        )
+            db, policy, account_id, tier.key, tier.name, reason, actor, now, until, expires, delivery_key,
+            refuse_same_tier,
+        )  # fmt: skip
     except AlreadyClaimed:
         with db.session() as session:
             account = session.get(Account, account_id)
@@ -135,6 +141,7 @@ def _write_override(
     until: date | None,
     expires: datetime | None,
     delivery_key: str | None,
+    refuse_same_tier: bool = False,
 ) -> tuple[str, str]:
     with db.session() as session:
         if delivery_key:
@@ -142,6 +149,9 @@ def _write_override(
         account = session.get(Account, account_id)
         if account is None:
             raise OverrideError(Refused(Refusal.ACCOUNT_GONE))
+        if refuse_same_tier and account.tier == tier_key:  # after the claim: a replay answers as the first
+            raise OverrideError(Refused(Refusal.SAME_TIER, tier_name))
+        before = as_override(active_override(session, account_id, now))
         session.execute(
             update(TierOverride)
             .where(TierOverride.account_id == account_id, TierOverride.cleared_at.is_(None))
@@ -160,9 +170,15 @@ def _write_override(
         session.flush()
         result = tier_of(session, policy, account, now)
         until_text = f" until {until.isoformat()}" if until else ""
+        facts = facts_of(account)
+        delta = explain(
+            policy, old_tier=account.tier, new_tier=result.tier, old_facts=facts, new_facts=facts,
+            old_override=before, new_override=result.override,
+        )  # fmt: skip
         _record(
-            session, account, result, cause="override", actor=actor, now=now, detail=f"{reason}{until_text}"
-        )
+            session, account, result, cause="override", actor=actor, now=now, detail=f"{reason}{until_text}",
+            delta=delta,
+        )  # fmt: skip
         bump_version(session, ACCOUNTS)
         return account.name, tier_name
 
@@ -175,7 +191,8 @@ def clear_override(
         account = session.get(Account, account_id)
         if account is None:
             raise OverrideError(Refused(Refusal.ACCOUNT_GONE))
-        if active_override(session, account_id, now) is None:
+        before = as_override(active_override(session, account_id, now))
+        if before is None:
             raise OverrideError(Refused(Refusal.NO_ACTIVE_OVERRIDE, account.name))
         session.execute(
             update(TierOverride)
@@ -184,6 +201,11 @@ def clear_override(
         )
         session.flush()
         result = tier_of(session, policy, account, now)
-        _record(session, account, result, cause="override-cleared", actor=actor, now=now)
+        facts = facts_of(account)
+        delta = explain(
+            policy, old_tier=account.tier, new_tier=result.tier, old_facts=facts, new_facts=facts,
+            old_override=before, override_ended=Change.OVERRIDE_CLEARED, actor=actor,
+        )  # fmt: skip
+        _record(session, account, result, cause="override-cleared", actor=actor, now=now, delta=delta)
         bump_version(session, ACCOUNTS)
         return account.name, policy.tier(result.tier).name

@@ -251,6 +251,49 @@ def clear_override(
     return OverrideCleared(name, tier_name)
 
 
+OVERRIDE_REASON_MAX = 2000  # what an override row keeps
+
+
+def override_target(db: Database, account_id: int) -> tuple[str, str] | None:
+    """(name, tier key) of the account a Set override button names; None when it is gone."""
+    with db.session() as session:
+        account = session.get(Account, account_id)
+        return (account.name, account.tier) if account is not None else None
+
+
+def set_override_on(
+    db: Database,
+    directory: AccountDirectory,
+    policy: Policy,
+    account_id: int,
+    tier: str,
+    reason: str,
+    actor: str,
+    is_admin: bool,
+    now: datetime,
+    until: date | None = None,
+    delivery_key: str | None = None,
+) -> OverrideSet | Refused:
+    """Set override on one account by id (the tier-change alert's modal). Refused: not an admin, no
+    reason, a reason over OVERRIDE_REASON_MAX, the tier the account has already, an unknown tier, a
+    last day already past, an account gone. A replayed `delivery_key` answers as the first did."""
+    if not is_admin:
+        return Refused(Refusal.NOT_ADMIN)
+    reason = reason.strip()
+    if not reason:
+        return Refused(Refusal.NO_REASON)
+    if len(reason) > OVERRIDE_REASON_MAX:
+        return Refused(Refusal.TOO_LONG, "reason", (str(OVERRIDE_REASON_MAX),))
+    try:
+        name, tier_name = overrides.set_override(
+            db, policy, account_id, tier, reason, actor, now, until, delivery_key, refuse_same_tier=True
+        )
+    except OverrideError as exc:
+        return exc.refused
+    directory.invalidate()
+    return OverrideSet(name, tier_name)
+
+
 # ---- history, recompute, import --------------------------------------------------------------------
 
 

@@ -8,9 +8,12 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, ScalarSelect, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from bot.accounts.delta import Change, Delta, RuleBasis, deltas_json, explain
 from bot.policy.evaluate import AccountFacts, Override, TierResult, evaluate
 from bot.policy.model import Policy
-from storage.models import Account, TierChange, TierOverride
+from storage.models import Account, TierChange, TierOverride, TierRuleBasis
+
+BASIS = "tiers"  # the one row of tier_rule_basis
 
 
 def facts_of(account: Account) -> AccountFacts:
@@ -67,8 +70,10 @@ def record_tier(
     actor: str,
     now: datetime,
     detail: str | None = None,
+    delta: tuple[Delta, ...] = (),
 ) -> TierChange | None:
-    """Store the evaluated tier on the account; a history entry is written only when it moves."""
+    """Store the evaluated tier on the account; a history entry is written only when it moves.
+    `delta`: the changed inputs that explain the move (`bot.accounts.delta.explain`)."""
     previous = account.tier if account.id is not None else None
     if previous == result.tier:
         return None
@@ -83,9 +88,34 @@ def record_tier(
         detail=detail if detail is not None else "; ".join(r.text for r in result.reasons if r.applied),
         actor=actor,
         at=now,
+        delta=deltas_json(delta),
     )
     session.add(change)
     return change
+
+
+def load_basis(session: Session) -> RuleBasis | None:
+    """The tier rules last applied by `recompute` (None before its first run)."""
+    return RuleBasis.from_json(session.scalar(select(TierRuleBasis.rules).where(TierRuleBasis.name == BASIS)))
+
+
+def save_basis(session: Session, policy: Policy, now: datetime) -> None:
+    basis = RuleBasis.of(policy)
+    row = session.get(TierRuleBasis, BASIS)
+    if row is None:
+        session.add(TierRuleBasis(name=BASIS, rules=basis.to_json(), updated_at=now))
+    elif RuleBasis.from_json(row.rules) != basis:
+        row.rules, row.updated_at = basis.to_json(), now
+
+
+def _expired_override(session: Session, account_id: int, now: datetime) -> Override | None:
+    """The account's newest uncleared override when it has run out (what an expiry move undoes)."""
+    row = session.scalars(
+        select(TierOverride).where(TierOverride.id == newest_override_id(account_id))
+    ).first()
+    if row is None or row.expires_at is None or row.expires_at > now:
+        return None
+    return as_override(row)
 
 
 def recompute(
@@ -95,13 +125,30 @@ def recompute(
     actor: str = "tierbot",
     accounts: Iterable[Account] | None = None,
 ) -> list[TierChange]:
-    """Re-evaluate accounts after a policy change or an override expiry; returns the changes made."""
+    """Re-evaluate accounts after a policy change or an override expiry; returns the changes made.
+
+    Each move is explained against the rules applied last time (`load_basis`), which are then
+    replaced by this policy's."""
     changes = []
+    basis = load_basis(session)
     rows = accounts if accounts is not None else session.scalars(select(Account)).all()
     for account in rows:
         result = tier_of(session, policy, account, now)
+        if result.tier == account.tier:
+            continue
         cause = "policy" if result.override is None else "override"
-        change = record_tier(session, account, result, cause=cause, actor=actor, now=now)
+        facts = facts_of(account)
+        expired = _expired_override(session, account.id, now) if result.override is None else None
+        if expired is not None and expired.tier != account.tier:
+            expired = None  # it ran out long ago; this move is the policy's
+        delta = explain(
+            policy, old_tier=account.tier, new_tier=result.tier, old_facts=facts, new_facts=facts,
+            old_basis=basis, old_override=expired, new_override=result.override,
+            override_ended=Change.OVERRIDE_EXPIRED,
+        )  # fmt: skip
+        change = record_tier(session, account, result, cause=cause, actor=actor, now=now, delta=delta)
         if change is not None:
             changes.append(change)
+    if accounts is None:
+        save_basis(session, policy, now)
     return changes

@@ -1,15 +1,16 @@
-"""The `tier-changes` job: post each account's net tier change to TIER_CHANGES_CHANNEL, once per
-quiet period (TIER_CHANGE_QUIET_HOURS), through the delivery ledger."""
+"""The `tier-changes` job: post accounts that moved tier to TIER_CHANGES_CHANNEL, per account quiet
+window (TIER_CHANGE_QUIET_HOURS, see bot/tierchanges/service.py), through the delivery ledger.
+
+Each report is claimed in the ledger in the same transaction as the account's report state, then
+posted: a crash between the two leaves a claimed row that `retry_due` posts on the next tick."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from bot.schedule.context import JobContext, JobSpec
-from bot.schedule.ledger import DeliveryKey
+from bot.schedule.ledger import Claimed, DeliveryKey
 from bot.schedule.poster import payload
 from bot.services import Services
-from bot.tierchanges.service import tier_change_alerts
+from bot.tierchanges.service import due_reports, mark_reported
 from bot.views.tier_changes import alert_message
 
 TIER_CHANGES = "tier-changes"
@@ -22,17 +23,20 @@ def run_tier_changes(ctx: JobContext[Services]) -> None:
     channel = settings.tier_changes_channel
     if not channel:
         return
-    with ctx.services.db.session() as session:
-        alerts = tier_change_alerts(session, ctx.services.policy, ctx.at, settings.tier_change_quiet_hours)
-    posted = 0
-    for alert in alerts:
-        if posted >= PER_RUN:
-            ctx.note(f"tier-changes: {len(alerts) - posted} more wait for the next run")
-            break
-        key = DeliveryKey(TIER_CHANGES, f"{channel}:{alert.account_id}", alert.period)
-        outcome = ctx.poster.deliver(key, partial(payload, alert_message(alert), channel=channel))
-        ctx.outcomes.append(outcome)
-        posted += outcome.status not in ("exists", "skipped")
+    quiet = settings.tier_change_quiet_hours
+    claimed: list[Claimed] = []
+    with ctx.session() as session:
+        alerts = due_reports(session, ctx.services.policy, ctx.at, quiet)
+        for alert in alerts[:PER_RUN]:
+            key = DeliveryKey(TIER_CHANGES, f"{channel}:{alert.account_id}", alert.period)
+            claim = ctx.poster.claim(session, key, payload(alert_message(alert), channel=channel))
+            mark_reported(session, alert, ctx.at, quiet)
+            if claim is not None:
+                claimed.append(claim)
+    if len(alerts) > PER_RUN:
+        ctx.note(f"tier-changes: {len(alerts) - PER_RUN} more wait for the next run")
+    for claim in claimed:
+        ctx.outcomes.append(ctx.poster.post(claim))
 
 
 JOBS: list[JobSpec[Services]] = [

@@ -18,6 +18,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from bot.accounts.bulk import ROW_ID, insert_rows, insert_with_ids, update_rows
+from bot.accounts.delta import Delta, RuleBasis, deltas_json, explain
+from bot.accounts.tiering import load_basis
 from bot.policy.evaluate import AccountFacts, Override, evaluate
 from bot.policy.model import Policy
 from bot.sync.records import FIELDS, Normaliser, Reject
@@ -55,6 +57,25 @@ class Tiers:
     def __init__(self, policy: Policy, now: datetime) -> None:
         self.policy, self.now = policy, now
         self.memo: dict[tuple[Decimal, str, bool], tuple[str, str]] = {}
+        self.basis: RuleBasis | None = None
+        self.basis_read = False
+
+    def explain(
+        self,
+        session: Session,
+        old: tuple[Any, ...],
+        new: tuple[Any, ...],
+        old_tier: str,
+        tier: str,
+        override: Override | None,
+    ) -> tuple[Delta, ...]:
+        """What made the difference for a move (few per page: the rules' basis is read once a run)."""
+        if not self.basis_read:
+            self.basis, self.basis_read = load_basis(session), True
+        return explain(
+            self.policy, old_tier=old_tier, new_tier=tier, old_facts=_facts(old), new_facts=_facts(new),
+            old_basis=self.basis, old_override=override, new_override=override,
+        )  # fmt: skip
 
     def __call__(self, values: tuple[Any, ...], override: Override | None) -> tuple[str, str]:
         key = (values[_AT["acv"]], values[_AT["usage_criticality"]], values[_AT["strategic"]])
@@ -65,6 +86,10 @@ class Tiers:
         if override is None and len(self.memo) < 4096:
             self.memo[key] = out
         return out
+
+
+def _facts(values: tuple[Any, ...]) -> AccountFacts:
+    return AccountFacts(values[_AT["acv"]], values[_AT["usage_criticality"]], values[_AT["strategic"]])
 
 
 def _overrides(session: Session, ids: Sequence[int], now: datetime) -> dict[int, Override]:
@@ -155,6 +180,7 @@ def apply_page(
     new_meta: list[tuple[str, str]] = []  # (tier, detail) per insert
     updates: list[dict[str, Any]] = []
     moves: list[tuple[int, str, str | None, str, str]] = []
+    deltas: list[tuple[Delta, ...]] = []
     for sid, row in matched.items():
         values, changed_at = good[sid]
         if row is not None:
@@ -190,6 +216,9 @@ def apply_page(
         result.updated += 1
         if row.tier != tier:
             moves.append((row.id, values[0], row.tier, tier, detail))
+            deltas.append(
+                tiers.explain(session, tuple(row[5:]), values, row.tier, tier, overrides.get(row.id))
+            )
     if not inserts and not updates:
         return result
     bump_version(session, ACCOUNTS)
@@ -201,11 +230,14 @@ def apply_page(
     )
     result.created = len(ids)
     update_rows(conn, ACCOUNTS_TABLE, updates, {"updated_at": now, "source": source})
-    history = [
-        {"account_id": i, "from_tier": None, "to_tier": tier, "detail": detail}
+    history: list[dict[str, Any]] = [
+        {"account_id": i, "from_tier": None, "to_tier": tier, "detail": detail, "delta": None}
         for i, (tier, detail) in zip(ids, new_meta, strict=True)
     ]
-    history += [{"account_id": m[0], "from_tier": m[2], "to_tier": m[3], "detail": m[4]} for m in moves]
+    history += [
+        {"account_id": m[0], "from_tier": m[2], "to_tier": m[3], "detail": m[4], "delta": deltas_json(d)}
+        for m, d in zip(moves, deltas, strict=True)
+    ]
     insert_rows(conn, HISTORY_TABLE, history, {"cause": CAUSE, "actor": f"sync:{source}", "at": now})
     result.moves = [TierMove(*m) for m in moves]
     return result

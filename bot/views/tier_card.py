@@ -231,6 +231,10 @@ def refusal_text(refused: Refused) -> str:
             return f"`{subject}` could be {names}. Use the account's id or full name."
         case Refusal.NO_MATCH:
             return f"No account matches `{subject}`."
+        case Refusal.SAME_TIER:
+            return f"The account is already *{subject}*: nothing to override."
+        case Refusal.TOO_LONG:
+            return f"The {subject} is too long (at most {', '.join(refused.options)} characters)."
 
 
 def override_message(outcome: OverrideOutcome) -> Message:

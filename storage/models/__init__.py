@@ -3,8 +3,8 @@
 Feature tables live in their own modules (decisions, tickets, schedule); import them from there.
 """
 
-from storage.models import alerts, decisions, quarterly, reports, schedule, sync, tickets  # noqa: F401  (registers their tables)
-from storage.models.accounts import Account, TierChange, TierOverride
+from storage.models import alerts, decisions, quarterly, reports, schedule, sync, tickets, tierchanges  # noqa: F401  (registers their tables)
+from storage.models.accounts import Account, TierChange, TierOverride, TierRuleBasis
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.meta import DataVersion, InboundDelivery
 
@@ -15,6 +15,7 @@ __all__ = [
     "InboundDelivery",
     "TierChange",
     "TierOverride",
+    "TierRuleBasis",
     "UTCDateTime",
     "utcnow",
 ]

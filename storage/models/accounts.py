@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime, utcnow
@@ -57,7 +58,11 @@ class TierOverride(Base):
 
 class TierChange(Base):
     __tablename__ = "tier_history"
-    __table_args__ = (Index("ix_tier_history_account_at", "account_id", "at"),)
+    # ix_tier_history_at: tier-change alerts read recent entries of every account (bot/tierchanges).
+    __table_args__ = (
+        Index("ix_tier_history_account_at", "account_id", "at"),
+        Index("ix_tier_history_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -67,3 +72,17 @@ class TierChange(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(255))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What made the difference, as bot.accounts.delta.Delta dicts; NULL on rows written before
+    # migration 0009 and when no changed input explains the move (views then show `detail`).
+    delta: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+
+
+class TierRuleBasis(Base):
+    """The tier rules (thresholds, lift, floors) `tiering.recompute` last applied: what the next
+    policy change is compared against ("Enterprise threshold $25,000 → $30,000"). One row."""
+
+    __tablename__ = "tier_rule_basis"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

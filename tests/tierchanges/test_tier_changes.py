@@ -1,9 +1,12 @@
-"""Tier-change alerts: net change per account and quiet period, posted once through the ledger."""
+"""Tier-change alerts: quiet windows per account with the net change, posted once through the ledger."""
 
 from __future__ import annotations
 
+import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+from freezegun import freeze_time
 
 from bot.jobs.tierchanges import run_tier_changes
 from bot.policy.model import Policy
@@ -11,57 +14,131 @@ from bot.schedule.context import JobContext, make_poster
 from bot.services import Services
 from bot.sync import service
 from bot.sync.hubspot import HubSpotClient
-from bot.tierchanges.service import period_start, tier_change_alerts
+from storage.db import Database
 from tests.fake_slack import FakeSlack, validate_message
 from tests.fakes.hubspot import FakeHubSpot
 from tests.sync.conftest import NOW
+from tests.tierchanges.helpers import due, put
 
 ENTERPRISE = "30000"  # default policy: Enterprise from $25,000
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
 
 
-def synced(services: Services, policy: Policy) -> tuple[FakeHubSpot, HubSpotClient]:
-    fake = FakeHubSpot(companies=20).start()
-    client = HubSpotClient(fake.token, fake.url)
-    assert (
-        service.sync_accounts(services.db, policy, NOW - timedelta(hours=2), client, full=True).created == 20
-    )
-    return fake, client
+def live(services: Services, policy: Policy) -> Services:
+    settings = services.settings.model_copy(update={"tier_changes_channel": "CTIERS"})
+    return Services(settings=settings, db=services.db, policy=policy, version_ttl=0.0)
 
 
-def test_a_move_is_posted_once_with_the_rule_and_a_back_and_forth_is_not(
+def tick(services: Services, at: datetime) -> list[str]:
+    """One run of the job at `at`; the statuses of what it delivered."""
+    with freeze_time(at):
+        ctx = JobContext(services, make_poster(services), at)
+        run_tier_changes(ctx)
+    return [o.status for o in ctx.outcomes]
+
+
+def posted(fake_slack: FakeSlack) -> list[str]:
+    out = []
+    for call in fake_slack.calls_to("chat.postMessage"):
+        validate_message(call.params)
+        assert call.params["channel"] == "CTIERS"
+        out.append(json.dumps(call.params["blocks"], ensure_ascii=False))
+    return out
+
+
+def test_quiet_window_holds_moves_and_reports_the_net_change(
+    services: Services, db: Database, policy: Policy, fake_slack: FakeSlack
+) -> None:
+    bot = live(services, policy)
+    put(db, policy, T0 - HOUR, 10000)  # Professional, new: not a move
+    assert tick(bot, T0) == []
+    put(db, policy, T0 + MINUTE, 26500)  # first move: reported at the next tick
+    assert tick(bot, T0 + 2 * MINUTE) == ["sent"]
+    assert tick(bot, T0 + 3 * MINUTE) == []  # and only once
+    [first] = posted(fake_slack)
+    assert "moved from *Professional* to *Enterprise*" in first and "crossed $25,000" in first
+    assert "Set override" in first and "Log a decision" in first
+
+    put(db, policy, T0 + HOUR, 10000)  # held: inside the 24 h window that report opened
+    put(db, policy, T0 + 2 * HOUR, 1000)
+    assert tick(bot, T0 + 3 * HOUR) == []
+    assert tick(bot, T0 + 2 * MINUTE + 24 * HOUR - MINUTE) == []  # a minute before the window ends
+    end = T0 + 2 * MINUTE + 24 * HOUR
+    assert tick(bot, end) == ["sent"]
+    assert tick(bot, end + MINUTE) == []
+    second = posted(fake_slack)[1]
+    assert "moved from *Enterprise* to *Starter*" in second and "net of 2 changes" in second
+    assert "ACV $26,500 → $1,000 fell below $5,000" in second  # the netted delta
+
+    put(db, policy, end + HOUR, 26500)  # there and back within the next window: nothing to say
+    put(db, policy, end + 2 * HOUR, 1000)
+    assert tick(bot, end + 25 * HOUR) == []
+    put(db, policy, end + 26 * HOUR, 10000)  # window over: a first move again, reported at once
+    assert tick(bot, end + 26 * HOUR + MINUTE) == ["sent"]
+    assert "moved from *Starter* to *Professional*" in posted(fake_slack)[2]
+    put(db, policy, end + 27 * HOUR, 1000)  # undone within its window: "back to" when it ends
+    assert tick(bot, end + 27 * HOUR) == []
+    assert tick(bot, end + 51 * HOUR) == ["sent"]
+    back = posted(fake_slack)[3]
+    assert "*Acme Corp* is back to *Starter* (from *Professional*)" in back
+    assert len(posted(fake_slack)) == 4
+
+
+def test_two_schedulers_and_a_restart_post_once(
+    services: Services, db: Database, policy: Policy, fake_slack: FakeSlack
+) -> None:
+    put(db, policy, T0 - HOUR, 10000)
+    put(db, policy, T0, 26500)
+    one, other = live(services, policy), live(services, policy)  # two processes, one database
+    assert tick(one, T0 + MINUTE) == ["sent"]
+    assert tick(other, T0 + MINUTE) == [] and tick(other, T0 + 2 * MINUTE) == []
+    assert len(posted(fake_slack)) == 1
+
+
+def test_a_crash_after_the_claim_is_posted_by_the_next_tick(
+    services: Services, db: Database, policy: Policy, fake_slack: FakeSlack
+) -> None:
+    put(db, policy, T0 - HOUR, 10000)
+    put(db, policy, T0, 26500)
+    bot = live(services, policy)
+    fake_slack.fail("chat.postMessage", 500, times=1)
+    assert tick(bot, T0 + MINUTE) == ["pending"]
+    assert tick(bot, T0 + 10 * MINUTE) == ["sent"]  # the ledger's retry, same key
+    assert tick(bot, T0 + 20 * MINUTE) == []
+    calls = fake_slack.calls_to("chat.postMessage")  # the refused attempt and the one that landed
+    assert len(calls) == 2 and calls[0].params["metadata"] == calls[1].params["metadata"]
+
+
+def test_a_sync_move_is_reported_and_a_back_and_forth_before_the_tick_is_not(
     services: Services, policy: Policy, fake_slack: FakeSlack
 ) -> None:
-    fake, client = synced(services, policy)
+    fake = FakeHubSpot(companies=20).start()
+    client = HubSpotClient(fake.token, fake.url)
     try:
-        with services.db.session() as session:
-            assert tier_change_alerts(session, policy, NOW, 24) == []  # new accounts are not moves
+        assert (
+            service.sync_accounts(services.db, policy, NOW - timedelta(hours=2), client, full=True).created
+            == 20
+        )
+        assert due(services.db, policy, NOW) == []  # new accounts are not moves
         ms = int(time.time() * 1000)  # after the full sync's mark, which is the CRM's clock
         fake.touch([1, 2], ms + 1000, acv=ENTERPRISE)
         service.sync_accounts(services.db, policy, NOW - timedelta(minutes=50), client)
         fake.touch([2], ms + 2000, acv=str(2 * 7919))  # and back again
         service.sync_accounts(services.db, policy, NOW - timedelta(minutes=20), client)
-        with services.db.session() as session:
-            alerts = tier_change_alerts(session, policy, NOW, 24)
+        alerts = due(services.db, policy, NOW)
         assert [(a.name, a.to_name, a.cause) for a in alerts] == [("Company 1", "Enterprise", "sync")]
-        assert alerts[0].period == period_start(NOW, 24).isoformat()
-
-        settings = services.settings.model_copy(update={"tier_changes_channel": "CTIERS"})
-        live = Services(settings=settings, db=services.db, policy=policy, version_ttl=0.0)
+        assert [(d.change, d.threshold) for d in alerts[0].deltas] == [("acv", "25000")]
+        bot = live(services, policy)
         for _ in range(2):
-            ctx = JobContext(live, make_poster(live), NOW)
-            run_tier_changes(ctx)
-        posts = fake_slack.calls_to("chat.postMessage")
-        assert len(posts) == 1 and posts[0].params["channel"] == "CTIERS"
-        validate_message(posts[0].params)
-        text = str(posts[0].params["blocks"])
-        assert "Company 1" in text and "to *Enterprise*" in text and "Log a decision" in text
-        assert "a CRM sync" in text
+            tick(bot, NOW)
+        [text] = posted(fake_slack)
+        assert "Company 1" in text and "to *Enterprise*" in text and "a CRM sync" in text
     finally:
         client.close()
         fake.stop()
 
 
-def test_no_channel_no_posts(services: Services, policy: Policy, fake_slack: FakeSlack) -> None:
-    ctx = JobContext(services, make_poster(services), NOW)
-    run_tier_changes(ctx)
+def test_no_channel_no_posts(services: Services, fake_slack: FakeSlack) -> None:
+    assert tick(services, NOW) == []
     assert fake_slack.calls_to("chat.postMessage") == []

@@ -1,0 +1,283 @@
+"""What made the difference when a tier moved: the inputs that changed, as structured data.
+
+A tier comes from the account's facts (ACV, strategic flag, usage criticality), the policy's rules
+(tier thresholds, the strategic lift, criticality floors) and an override. When a tier moves, the
+history entry keeps the changes among those inputs that explain the move (`explain`), so an alert
+can say "ACV $24,000 → $26,500 crossed $25,000" instead of repeating the rules that hold now. Views
+turn each `Delta` into a sentence; rows written before deltas existed keep their `detail` text.
+
+The policy's previous rules are known because `tiering.recompute` keeps the rules it last applied
+(`RuleBasis`, table tier_rule_basis); syncs and imports read them too, so a move they make because
+the policy changed (before the daily recompute) is explained by the policy, not by the facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from bot.policy.evaluate import AccountFacts, Override
+from bot.policy.model import Policy
+
+
+class Change(StrEnum):
+    """Which input changed."""
+
+    ACV = "acv"  # old/new: amounts; threshold: the one crossed; tier: whose threshold it is
+    STRATEGIC = "strategic"  # old/new: "false"/"true"; steps: tiers lifted (or no longer lifted)
+    CRITICALITY = "criticality"  # old/new: levels; tier: the floor raised to (or no longer applying)
+    OVERRIDE_SET = "override_set"  # tier, by, reason, until
+    OVERRIDE_CLEARED = "override_cleared"  # tier (the override's), by (who cleared it), reason (its)
+    OVERRIDE_EXPIRED = "override_expired"  # tier, by (who set it), reason, until (its last day)
+    THRESHOLD = "threshold"  # a tier's min_acv in the policy: old/new amounts; tier
+    LIFT = "lift"  # the policy's strategic_lift: old/new numbers
+    FLOOR = "floor"  # a criticality floor in the policy: subject (the level), old/new tier keys or None
+
+
+class Effect(StrEnum):
+    RAISED = "raised"
+    LOWERED = "lowered"
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    change: Change
+    old: str | None = None
+    new: str | None = None
+    effect: Effect | None = None  # which way the tier moved
+    threshold: str | None = None  # an amount (Decimal as text)
+    tier: str | None = None  # a tier key ...
+    tier_name: str | None = None  # ... and its name when the change was recorded
+    old_name: str | None = None  # FLOOR: the old floor's tier name
+    new_name: str | None = None  # FLOOR: the new floor's tier name
+    steps: int | None = None
+    subject: str | None = None
+    by: str | None = None
+    reason: str | None = None
+    until: str | None = None  # ISO date: an override's last day
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            k: (str(v) if isinstance(v, StrEnum) else v) for k, v in asdict(self).items() if v is not None
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Delta | None:
+        """None for anything that is not a delta this version understands (a newer writer's kind)."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            change = Change(data["change"])
+            effect = Effect(data["effect"]) if data.get("effect") else None
+        except (KeyError, ValueError):
+            return None
+        text = {
+            k: (str(data[k]) if data.get(k) is not None else None)
+            for k in ("old", "new", "threshold", "tier", "tier_name", "old_name", "new_name", "subject",
+                      "by", "reason", "until")
+        }  # fmt: skip
+        steps = data.get("steps")
+        return cls(change, effect=effect, steps=steps if isinstance(steps, int) else None, **text)
+
+
+def deltas_json(deltas: tuple[Delta, ...] | list[Delta]) -> list[dict[str, Any]] | None:
+    """What the tier_history.delta column stores: None when nothing was explained."""
+    return [d.to_json() for d in deltas] or None
+
+
+def deltas_of(data: object) -> tuple[Delta, ...]:
+    if not isinstance(data, list):
+        return ()
+    return tuple(d for d in (Delta.from_json(item) for item in data) if d is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleBasis:
+    """The parts of a policy that decide tiers: what a policy change is compared against."""
+
+    thresholds: tuple[tuple[str, str, Decimal], ...]  # (key, name, min_acv), highest tier first
+    lift: int
+    floors: tuple[tuple[str, str], ...]  # (criticality, tier key)
+
+    @classmethod
+    def of(cls, policy: Policy) -> RuleBasis:
+        return cls(
+            tuple((t.key, t.name, t.min_acv) for t in policy.tiers),
+            policy.rules.strategic_lift,
+            tuple(sorted(policy.rules.criticality_floor.items())),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "thresholds": [[k, n, str(v)] for k, n, v in self.thresholds],
+            "lift": self.lift,
+            "floors": [list(f) for f in self.floors],
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> RuleBasis | None:
+        if not isinstance(data, dict):
+            return None
+        try:
+            thresholds = tuple((str(k), str(n), Decimal(str(v))) for k, n, v in data["thresholds"])
+            floors = tuple((str(c), str(t)) for c, t in data["floors"])
+            return cls(thresholds, int(data["lift"]), floors)
+        except (KeyError, TypeError, ValueError, InvalidOperation):
+            return None
+
+
+def _rank(policy: Policy, key: str | None) -> int:
+    if key is None:
+        return -1
+    try:
+        return policy.rank(key)
+    except KeyError:
+        return -1
+
+
+def _name(policy: Policy, key: str) -> str:
+    try:
+        return policy.tier(key).name
+    except KeyError:
+        return key
+
+
+def _acv_delta(policy: Policy, old: Decimal, new: Decimal, effect: Effect) -> Delta | None:
+    """The threshold the ACV crossed: going up, the highest one reached; going down, the lowest one
+    left (the threshold of the tier just above where the ACV landed)."""
+    if old == new:
+        return None
+    crossed = [t for t in policy.tiers if t.min_acv > 0 and min(old, new) < t.min_acv <= max(old, new)]
+    if not crossed:
+        return None
+    tier = crossed[0] if new > old else crossed[-1]
+    moved = Effect.RAISED if new > old else Effect.LOWERED
+    if moved is not effect:
+        return None  # the ACV moved against the tier: something else made the difference
+    return Delta(Change.ACV, str(old), str(new), effect, str(tier.min_acv), tier.key, tier.name)
+
+
+def _lift_steps(policy: Policy, acv: Decimal, lift: int) -> int:
+    ranks = [len(policy.tiers) - 1 - i for i, t in enumerate(policy.tiers) if acv >= t.min_acv]
+    rank = ranks[0] if ranks else 0
+    return min(len(policy.tiers) - 1, rank + lift) - rank
+
+
+def explain(
+    policy: Policy,
+    *,
+    old_tier: str | None,
+    new_tier: str,
+    old_facts: AccountFacts | None,
+    new_facts: AccountFacts,
+    old_basis: RuleBasis | None = None,
+    old_override: Override | None = None,
+    new_override: Override | None = None,
+    override_ended: Change | None = None,
+    actor: str = "",
+) -> tuple[Delta, ...]:
+    """The changed inputs that explain a move from `old_tier` to `new_tier` (empty: none known).
+
+    `override_ended` (OVERRIDE_CLEARED or OVERRIDE_EXPIRED) says how `old_override` went away;
+    `actor` is who cleared it."""
+    if old_tier is None:
+        return ()  # a new account: nothing moved
+    effect = Effect.RAISED if _rank(policy, new_tier) > _rank(policy, old_tier) else Effect.LOWERED
+    if new_override is not None and new_override != old_override:
+        until = new_override.last_day.isoformat() if new_override.last_day else None
+        return (
+            Delta(
+                Change.OVERRIDE_SET, old_tier, new_override.tier, effect, tier=new_override.tier,
+                tier_name=_name(policy, new_override.tier), by=new_override.set_by,
+                reason=new_override.reason, until=until,
+            ),
+        )  # fmt: skip
+    if old_override is not None and new_override is None:
+        ended = override_ended or Change.OVERRIDE_CLEARED
+        until = old_override.last_day.isoformat() if old_override.last_day else None
+        by = actor if ended is Change.OVERRIDE_CLEARED else old_override.set_by
+        return (
+            Delta(
+                ended, old_override.tier, new_tier, effect, tier=old_override.tier,
+                tier_name=_name(policy, old_override.tier), by=by, reason=old_override.reason, until=until,
+            ),
+        )  # fmt: skip
+    out: list[Delta] = []
+    out.extend(_policy_deltas(policy, old_basis, new_facts, effect))
+    if old_facts is not None:
+        out.extend(_fact_deltas(policy, old_facts, new_facts, effect))
+    return tuple(out)
+
+
+def _fact_deltas(policy: Policy, old: AccountFacts, new: AccountFacts, effect: Effect) -> list[Delta]:
+    out: list[Delta] = []
+    if (acv := _acv_delta(policy, old.acv, new.acv, effect)) is not None:
+        out.append(acv)
+    lift = policy.rules.strategic_lift
+    if old.strategic != new.strategic and lift:
+        steps = _lift_steps(policy, new.acv, lift)
+        if steps:
+            out.append(
+                Delta(Change.STRATEGIC, str(old.strategic).lower(), str(new.strategic).lower(), effect,
+                      steps=steps)
+            )  # fmt: skip
+    if old.usage_criticality != new.usage_criticality:
+        floors = policy.rules.criticality_floor
+        before = floors.get(old.usage_criticality)  # type: ignore[call-overload]
+        after = floors.get(new.usage_criticality)  # type: ignore[call-overload]
+        if before != after:
+            floor = after if _rank(policy, after) > _rank(policy, before) else before
+            raised = Effect.RAISED if floor == after else Effect.LOWERED
+            out.append(
+                Delta(Change.CRITICALITY, old.usage_criticality, new.usage_criticality, raised,
+                      tier=floor, tier_name=_name(policy, floor) if floor else None)
+            )  # fmt: skip
+    return out
+
+
+def _policy_deltas(policy: Policy, old: RuleBasis | None, facts: AccountFacts, effect: Effect) -> list[Delta]:
+    now = RuleBasis.of(policy)
+    if old is None or old == now:
+        return []
+    out: list[Delta] = []
+    before = {key: acv for key, _, acv in old.thresholds}
+    for key, name, acv in now.thresholds:
+        was = before.get(key)
+        # Only a threshold the account's ACV sits between (old and new) changed its tier.
+        if was is not None and was != acv and (facts.acv >= was) != (facts.acv >= acv):
+            out.append(Delta(Change.THRESHOLD, str(was), str(acv), effect, tier=key, tier_name=name))
+    if old.lift != now.lift and facts.strategic:
+        out.append(Delta(Change.LIFT, str(old.lift), str(now.lift), effect))
+    was_floor = dict(old.floors).get(facts.usage_criticality)
+    floor = dict(now.floors).get(facts.usage_criticality)
+    if was_floor != floor:
+        out.append(
+            Delta(Change.FLOOR, was_floor, floor, effect, subject=facts.usage_criticality,
+                  old_name=_name(policy, was_floor) if was_floor else None,
+                  new_name=_name(policy, floor) if floor else None)
+        )  # fmt: skip
+    return out
+
+
+def net(deltas: list[tuple[Delta, ...]]) -> tuple[Delta, ...]:
+    """Several moves reported as one (a quiet window): per input, the first old value and the last
+    new one; an input that came back where it was is dropped. Overrides are events, not values: the
+    last one of each kind is kept."""
+    merged: dict[tuple[Change, str | None], Delta] = {}
+    for group in deltas:
+        for d in group:
+            key = (d.change, d.subject if d.change is Change.FLOOR else None)
+            first = merged.get(key)
+            if first is None or d.change in _EVENTS:
+                merged[key] = d
+            else:
+                merged[key] = Delta(
+                    d.change, first.old, d.new, d.effect, d.threshold, d.tier, d.tier_name,
+                    first.old_name, d.new_name, d.steps, d.subject, d.by, d.reason, d.until,
+                )  # fmt: skip
+    return tuple(d for d in merged.values() if d.change in _EVENTS or d.old != d.new)
+
+
+_EVENTS = frozenset({Change.OVERRIDE_SET, Change.OVERRIDE_CLEARED, Change.OVERRIDE_EXPIRED})
