@@ -21,6 +21,7 @@ from handlers import (
     report,
     scenario,
     tier,
+    unfurl,
 )
 
 
@@ -39,4 +40,5 @@ def register_all(app: App) -> None:
     report.register(app)
     scenario.register(app)
     quarterly.register(app)
+    unfurl.register(app)
     fallback.register(app)  # last: it answers what nothing above took
