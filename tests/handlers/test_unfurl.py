@@ -246,3 +246,13 @@ def test_a_link_in_the_composer_unfurls_by_its_unfurl_id(
     assert slack.event(event, event_id="EvC1").status_code == 200
     [call] = _unfurled(fake_slack)
     assert call["target"] == {"unfurl_id": "Uabc-123", "source": "composer"}
+
+
+def test_a_chat_unfurl_timeout_is_logged_without_a_traceback(
+    slack: SlackHTTP, fake_slack: FakeSlack, seeded: dict[str, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    fake_slack.delay("chat.unfurl", 3.5)  # past the request client's 3 s timeout
+    assert slack.event(_event(f"{ZD}/tickets/102"), event_id="EvD1").status_code == 200
+    assert eventually(lambda: "chat.unfurl failed: TimeoutError (1 links)" in caplog.text, 8), caplog.text
+    assert all(r.exc_info is None for r in caplog.records)
