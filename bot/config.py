@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     hubspot_token: SecretStr | None = None
     hubspot_api_url: str = "https://api.hubapi.com"
     hubspot_tier_property: str | None = None
+    # Link unfurls: only links into this HubSpot portal (account) are unfurled; unset = any portal.
+    hubspot_portal_id: str | None = None
     salesforce_instance_url: str | None = None
     salesforce_client_id: str | None = None
     salesforce_client_secret: SecretStr | None = None

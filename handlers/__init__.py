@@ -22,6 +22,7 @@ from handlers import (
     scenario,
     tier,
     tier_changes,
+    unfurl,
 )
 
 
@@ -41,4 +42,5 @@ def register_all(app: App) -> None:
     scenario.register(app)
     quarterly.register(app)
     tier_changes.register(app)
+    unfurl.register(app)
     fallback.register(app)  # last: it answers what nothing above took

@@ -114,6 +114,8 @@ class FakeSlack:
     members_page: int = 200
     delays: dict[str, list[float]] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # chat.unfurl calls Slack accepted: {"target": {channel, ts} or {unfurl_id, source}, "unfurls": {...}}
+    unfurled: list[dict[str, Any]] = field(default_factory=list)
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -205,6 +207,7 @@ class FakeSlack:
             self.members_page = 200
             self.delays.clear()
             self.history.clear()
+            self.unfurled.clear()
 
     # -- protocol ------------------------------------------------------------------------------------
     def _handle(self, path: str, headers: Any, raw: str) -> tuple[int, dict[str, str], dict[str, Any]]:
@@ -326,6 +329,8 @@ class FakeSlack:
             view = p.get("view")
             view = json.loads(view) if isinstance(view, str) else view
             return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **(view or {})}}
+        if method == "chat.unfurl":
+            return self._unfurl(p)
         if method == "conversations.history":
             with self._lock:
                 messages = list(reversed(self.history.get(p.get("channel", ""), [])))
@@ -365,6 +370,41 @@ class FakeSlack:
             }
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
+        return {"ok": True}
+
+    def _unfurl(self, p: dict[str, Any]) -> dict[str, Any]:
+        """chat.unfurl with Slack's argument rules and error codes: `channel` with `ts`, or `unfurl_id`
+        with `source` (composer | conversations_history); `unfurls` a JSON map of URL -> {"blocks": [...]}
+        (or attachment fields), every blocks list validated."""
+        if p.get("unfurl_id") or p.get("source"):
+            if not p.get("unfurl_id") or p.get("source") not in ("composer", "conversations_history"):
+                return {"ok": False, "error": "invalid_arguments"}
+            target = {"unfurl_id": p["unfurl_id"], "source": p["source"]}
+        elif not p.get("channel"):
+            return {"ok": False, "error": "missing_channel"}
+        elif not p.get("ts"):
+            return {"ok": False, "error": "missing_ts"}
+        else:
+            target = {"channel": p["channel"], "ts": p["ts"]}
+        unfurls = p.get("unfurls")
+        if unfurls is None:
+            return {"ok": False, "error": "missing_unfurls"}
+        try:
+            unfurls = json.loads(unfurls) if isinstance(unfurls, str) else unfurls
+        except ValueError:
+            return {"ok": False, "error": "invalid_unfurls_format"}
+        if not isinstance(unfurls, dict) or not all(
+            isinstance(k, str) and isinstance(v, dict) for k, v in unfurls.items()
+        ):
+            return {"ok": False, "error": "invalid_unfurls_format"}
+        try:
+            for value in unfurls.values():
+                if "blocks" in value:
+                    validate_blocks(value["blocks"])
+        except Exception as exc:
+            return {"ok": False, "error": "invalid_blocks", "errors": [str(exc)]}
+        with self._lock:
+            self.unfurled.append({"target": target, "unfurls": unfurls})
         return {"ok": True}
 
     def _members(self, p: dict[str, Any]) -> dict[str, Any]:

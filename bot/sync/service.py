@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
+from bot.config import Settings
 from bot.policy.model import Policy
-from bot.sync import state
+from bot.sync import links, sources, state
 from bot.sync.accounts import PageResult, TierMove, Tiers, apply_page
 from bot.sync.errors import SyncBusy, SyncError
 from bot.sync.helpdesk import ORGS, TARGET, apply_orgs, apply_tickets, upsert_rows
+from bot.sync.link_urls import LinkSources
+from bot.sync.links import LinkContext
 from bot.sync.prefetch import grouped, prefetch
 from bot.sync.records import Normaliser, Reject
 from bot.sync.types import AccountSource, HelpdeskSource
@@ -301,3 +305,24 @@ def sync_status(db: Database, now: datetime) -> list[SourceStatus]:
             )
         )
     return out
+
+
+def link_sources(settings: Settings) -> LinkSources:
+    """The hosts of the configured sources whose record links are resolved (and unfurled)."""
+    return sources.link_sources(settings)
+
+
+def resolve_links(
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    link_hosts: LinkSources,
+    urls: Iterable[object],
+    *,
+    at_risk_share: float = 0.25,
+) -> list[LinkContext]:
+    """Pasted URLs -> what tierbot knows of each record link among them (at most `links.MAX_LINKS`, in
+    the order pasted): the account's tier, owner and open breaches, and for a ticket its SLA clocks as
+    of `now`. URLs of other hosts, other pages or malformed ones are left out; a record tierbot has not
+    stored comes back UNKNOWN. Reads only: a few indexed queries per link."""
+    return links.resolve_links(session, policy, now, link_hosts, urls, at_risk_share)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.config import Settings
 from bot.sync.errors import NotConfigured
 from bot.sync.hubspot import HubSpotClient
+from bot.sync.link_urls import LinkSources, host_of, salesforce_hosts
 from bot.sync.salesforce import SalesforceClient
 from bot.sync.zendesk import ZendeskClient
 
@@ -60,3 +61,20 @@ def helpdesk_client(settings: Settings) -> ZendeskClient:
     return ZendeskClient(
         settings.zendesk_base_url, settings.zendesk_email, settings.zendesk_api_token.get_secret_value()
     )
+
+
+def link_sources(settings: Settings) -> LinkSources:
+    """The hosts whose record links tierbot unfurls: those of the configured sources only (a link into
+    a CRM tierbot does not sync from could only ever be unknown)."""
+    zendesk: set[str] = set()
+    if has_helpdesk(settings):
+        if settings.zendesk_subdomain:
+            zendesk.add(f"{settings.zendesk_subdomain.strip().lower()}.zendesk.com")
+        # ZENDESK_API_URL may name a host mapped onto the helpdesk (or a local fake).
+        api_host = host_of(settings.zendesk_base_url or "")
+        if api_host:
+            zendesk.add(api_host)
+    crms = configured_crms(settings)
+    classic, lightning = salesforce_hosts(settings.salesforce_instance_url if "salesforce" in crms else None)
+    portal = (settings.hubspot_portal_id or "").strip() or None
+    return LinkSources(frozenset(zendesk), "hubspot" in crms, portal, classic, lightning)
