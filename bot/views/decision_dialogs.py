@@ -62,7 +62,9 @@ def review_modal(
     outcome: str | None = None,
     channel: str | None = None,
     ts: str | None = None,
+    scenarios: list[Block] | None = None,
 ) -> View:
+    """`scenarios`: what moved since the attached scenarios were run (built by bot.views.scenario)."""
     data = record.data
     metrics = [
         f"{METRIC_LABELS.get(m.metric, m.metric)}: baseline {cut(m.baseline, 200)} → target {cut(m.target, 200)}"
@@ -85,6 +87,7 @@ def review_modal(
             f"*Reversal signal*\n{cut(data.reversal_signal, 1200)}\n*Stop conditions*\n{cut(data.stop_conditions, 1200)}"
         ),
         section("*Review triggers*\n" + (bullet_list(triggers) if triggers else "_none_")),
+        *(scenarios or []),
         section(
             f"*Operating review*\n{cut(data.cadence_operating, 1000)}\n*Post-review*\n{cut(data.cadence_post, 1000)}"
         ),
