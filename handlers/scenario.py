@@ -221,8 +221,9 @@ def add_to_decision(
     client.views_open(trigger_id=body["trigger_id"], view=view.attach_modal(targets, run))
 
 
-def attach_submitted(ack: Ack, body: dict[str, Any], view_: dict[str, Any], context: BoltContext) -> None:
+def attach_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
+    view_ = body.get("view") or {}  # (Bolt's `view` argument: the name is the view module's here)
     values = (view_.get("state") or {}).get("values") or {}
     picked = ((values.get(ids.ATTACH_TARGET) or {}).get(ids.ATTACH_INPUT) or {}).get("selected_option") or {}
     target = parse_target(str(picked.get("value") or ""))
