@@ -108,9 +108,9 @@ def start_review(
             scenarios=scenario_view.review_scenario_blocks(commands, None),
         ),
     )
-    view_id = (opened.get("view") or {}).get("id")
-    if commands and view_id:
-        context[REVIEWING] = (form, view_id, channel, ts)
+    shown = opened.get("view") or {}
+    if commands and shown.get("id"):
+        context[REVIEWING] = (form, shown["id"], shown.get("hash"), channel, ts)
 
 
 def rerun_scenarios(context: BoltContext, client: WebClient) -> None:
@@ -120,7 +120,7 @@ def rerun_scenarios(context: BoltContext, client: WebClient) -> None:
     reviewing = context.get(REVIEWING)
     if not isinstance(reviewing, tuple):
         return
-    form, view_id, channel, ts = reviewing
+    form, view_id, view_hash, channel, ts = reviewing
     services = services_of(context)
     now = services.clock()
     with services.db.engine.connect() as conn:
@@ -138,8 +138,9 @@ def rerun_scenarios(context: BoltContext, client: WebClient) -> None:
         scenarios=scenario_view.review_scenario_blocks(commands, rechecks),
     )
     try:
-        # Same block and action ids as the modal opened: Slack keeps what was typed in its inputs.
-        client.views_update(view_id=view_id, view=view)
+        # Same input blocks, block and action ids as the modal opened: Slack keeps what was typed in them
+        # (views.update, "Preserving input entry"). The hash refuses to overwrite a view changed since.
+        client.views_update(view_id=view_id, hash=view_hash, view=view)
     except SlackApiError as exc:
         # Submitted or closed meanwhile: nobody is left to show it to.
         log.info("review modal %s not updated with the re-run scenarios: %s", view_id, exc)
