@@ -4,15 +4,19 @@ state is decided by `bot.decisions.service`; this parses, calls and renders."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.decisions import service
 from bot.decisions.results import Changed, Refused
+from bot.scenarios.runs import recheck
 from bot.text import as_row_id
 from bot.views import decision_ids as ids
+from bot.views import scenario as scenario_view
 from bot.views.decision_dialogs import read_metadata, reverse_modal, review_modal, view_modal
 from bot.views.decision_record import refusal_text
 from bot.views.decision_state import reverse_state, review_state
@@ -23,6 +27,10 @@ from handlers._guard import guarded
 # Where an ack listener leaves the record it changed for its lazy listener to update the posted message:
 # only a submission that changed the record finds it (not a refused one, not a double click).
 CHANGED = "decision_changed"
+# Where Start review leaves the review (form, modal id, channel, ts) for the lazy re-run of its scenarios.
+REVIEWING = "decision_reviewing"
+
+log = logging.getLogger(__name__)
 
 
 def _decision_id(action: dict[str, Any]) -> int | None:
@@ -87,10 +95,55 @@ def start_review(
         tell(body, respond, client, refusal_text(form))
         return
     channel, ts = _where(body)
-    client.views_open(
+    commands = [s.command for s in form.record.scenarios]
+    # The attached scenarios are re-run by the lazy listener (seconds on big data); the modal says so now.
+    opened = client.views_open(
         trigger_id=body["trigger_id"],
-        view=review_modal(form.record, services.policy, form.next_review, channel=channel, ts=ts),
+        view=review_modal(
+            form.record,
+            services.policy,
+            form.next_review,
+            channel=channel,
+            ts=ts,
+            scenarios=scenario_view.review_scenario_blocks(commands, None),
+        ),
     )
+    shown = opened.get("view") or {}
+    if commands and shown.get("id"):
+        context[REVIEWING] = (form, shown["id"], shown.get("hash"), channel, ts)
+
+
+def rerun_scenarios(context: BoltContext, client: WebClient) -> None:
+    """Lazy, after Start review: re-run each attached scenario on current data, and show what moved
+    since in the open review modal. The orchestration lives here, in the adapter: bot.decisions and
+    bot.scenarios are siblings in one layer and never import each other."""
+    reviewing = context.get(REVIEWING)
+    if not isinstance(reviewing, tuple):
+        return
+    form, view_id, view_hash, channel, ts = reviewing
+    services = services_of(context)
+    now = services.clock()
+    with services.db.engine.connect() as conn:
+        rechecks = [
+            recheck(conn, services.policy, now, s.kind, s.command, s.figures, s.as_of)
+            for s in form.record.scenarios
+        ]
+    commands = [s.command for s in form.record.scenarios]
+    view = review_modal(
+        form.record,
+        services.policy,
+        form.next_review,
+        channel=channel,
+        ts=ts,
+        scenarios=scenario_view.review_scenario_blocks(commands, rechecks),
+    )
+    try:
+        # Same input blocks, block and action ids as the modal opened: Slack keeps what was typed in them
+        # (views.update, "Preserving input entry"). The hash refuses to overwrite a view changed since.
+        client.views_update(view_id=view_id, hash=view_hash, view=view)
+    except SlackApiError as exc:
+        # Submitted or closed meanwhile: nobody is left to show it to.
+        log.info("review modal %s not updated with the re-run scenarios: %s", view_id, exc)
 
 
 def _pressed_on(body: dict[str, Any], action: dict[str, Any]) -> str:
@@ -284,7 +337,7 @@ def open_clicked(
 
 def register(app: App) -> None:
     app.action(ids.VIEW)(guarded(view_record))
-    app.action(ids.START_REVIEW)(guarded(start_review))
+    app.action(ids.START_REVIEW)(ack=guarded(start_review), lazy=[guarded(rerun_scenarios)])
     app.action(ids.MARK_REVIEWED)(ack=guarded(mark_reviewed), lazy=[guarded(refresh_changed)])
     app.view(ids.REVIEW_MODAL)(ack=guarded(review_submitted), lazy=[guarded(refresh_changed)])
     app.action(ids.REVERSE)(guarded(reverse_clicked))

@@ -7,7 +7,6 @@ sweep's chart is uploaded to the channel with files_upload_v2.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import timedelta
@@ -18,8 +17,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.decisions import service as decisions
+from bot.decisions.record import format_short_id
+from bot.decisions.results import Attached, Duplicate, RefusalKind
 from bot.decisions.results import Refused as DecisionRefused
-from bot.scenarios.service import SweepResult, account_count, run_scenario, run_sweep
+from bot.decisions.scenarios import Attachment, Target, TargetKind, parse_target
+from bot.scenarios.runs import Run, keep_run, load_run
+from bot.scenarios.service import ScenarioResult, SweepResult, account_count, run_scenario, run_sweep
 from bot.scenarios.variant import Refused, SweepSpec, Variant, parse_sweep, parse_variant
 from bot.services import Services
 from bot.text import clean_input, storable
@@ -27,13 +30,16 @@ from bot.views import decision_ids
 from bot.views import scenario as view
 from bot.views import scenario_ids as ids
 from bot.views.decision_modal import step_view
+from bot.views.decision_record import refusal_text
 from handlers._context import services_of
-from handlers._decisions import modal_context, today
+from handlers._decisions import deliver_now, modal_context, tell, today, user_of
 from handlers._guard import guarded
 from handlers._subcommands import TIER_SCENARIO
 
 log = logging.getLogger(__name__)
 
+# Where the attach submission leaves its result for the lazy listener that updates the posted record.
+ATTACHED = "scenario_attached"
 _SWEEP = re.compile(r"^sweep(\s|$)", re.IGNORECASE)
 
 
@@ -73,17 +79,22 @@ def scenario_run(command: dict[str, Any], respond: Respond, client: WebClient, c
     chart: SweepResult | None = None
     with services.db.engine.connect() as conn:
         if isinstance(parsed, Variant):
-            result = run_scenario(conn, services.policy, now, parsed)
-            message = result if isinstance(result, Refused) else view.scenario_message(result)
+            result: ScenarioResult | SweepResult | Refused = run_scenario(conn, services.policy, now, parsed)
         else:
-            swept = run_sweep(conn, services.policy, now, parsed)
-            if isinstance(swept, Refused):
-                message = swept
-            else:
-                message, chart = view.sweep_message(swept), swept
-    if isinstance(message, Refused):
-        respond(replace_original=False, **view.refusal_message(message))
+            result = run_sweep(conn, services.policy, now, parsed)
+    if isinstance(result, Refused):
+        respond(replace_original=False, **view.refusal_message(result))
         return
+    # Kept so the result's buttons can attach it to a decision (its id is their value).
+    evidence = (
+        view.sweep_evidence(result) if isinstance(result, SweepResult) else view.scenario_evidence(result)
+    )
+    with services.db.session() as session:
+        run_id = keep_run(session, result, str(command.get("user_id") or ""), evidence, now)
+    if isinstance(result, SweepResult):
+        message, chart = view.sweep_message(result, run_id), result
+    else:
+        message = view.scenario_message(result, run_id)
     respond(replace_original=False, **message)
     if chart is not None:
         _upload_chart(client, respond, command, chart)
@@ -109,42 +120,76 @@ def _upload_chart(client: WebClient, respond: Respond, command: dict[str, Any], 
 HORIZON_DAYS = 90  # a tier change is judged over a quarter unless the owner says otherwise
 
 
+def _run(services: Services, action: dict[str, Any]) -> Run | None:
+    run_id = str(action.get("value") or "")[:32]
+    with services.db.session() as session:
+        return load_run(session, run_id)
+
+
+def _attachment(run: Run) -> Attachment:
+    """A kept run as what the decisions capability stores (it never imports bot.scenarios)."""
+    kept = run.kept
+    return Attachment(
+        run_id=run.id,
+        kind=kept.kind,
+        command=kept.command,
+        as_of=kept.as_of,
+        inputs=kept.inputs,
+        results=kept.results,
+        figures=dict(kept.figures),
+        lines=kept.lines,
+        # Stored free text goes through `storable` (NUL and lone surrogates are refused by the database).
+        evidence=storable(str(run.evidence.get("evidence") or "")),
+        ranges=storable(str(run.evidence.get("ranges") or "")),
+    )
+
+
+def _expired(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    tell(body, respond, client, view.expired_text())
+
+
 @guarded
 def log_decision(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     """A new decision whose Compare step opens pre-filled: the scenario as option B, its numbers as
-    evidence, the flip point in "Scenario ranges"; Frame is filled so the record can be committed."""
+    evidence (and kept as data with the draft), the flip point in "Scenario ranges"; Frame is filled so
+    the record can be committed."""
     ack()
     services = services_of(context)
-    user = str((body.get("user") or {}).get("id") or "")
-    channel = (body.get("channel") or {}).get("id")
-    try:
-        loaded = json.loads(action.get("value") or "{}")
-    except ValueError:
-        return  # not a value this view wrote: nothing to pre-fill
-    if not isinstance(loaded, dict):
+    run = _run(services, action)
+    if run is None:
+        _expired(body, respond, client)
         return
-    # Stored free text goes through `storable` (NUL and lone surrogates are refused by the database).
-    evidence = {k: storable(v) if isinstance(v, str) else v for k, v in loaded.items()}
-    evidence["tiers"] = [t for t in evidence.get("tiers") or [] if isinstance(t, str)]
+    user = user_of(body)
+    channel = (body.get("channel") or {}).get("id")
+    command = storable(run.kept.command)
     now = services.clock()
     opened = decisions.start_new(services.db, user, now, channel=channel)
-    defaults = {o.key: o for o in opened.state.input.options}
-    options = [o.model_dump() for o in defaults.values()]
+    target = Target(TargetKind.DRAFT, opened.draft_id, "")
+    attached = decisions.attach_scenario(
+        services.db, services.settings.admin_user_ids, target, user, _attachment(run), now=now
+    )
+    if not isinstance(attached, Attached):
+        return  # a fresh draft of this user's: only a full evidence box refuses, and it is empty
+    options = [o.model_dump() for o in opened.state.input.options]
     for option in options:
         if option["key"] == "B":
             option.update(
-                title=f"Scenario: {evidence.get('command', '')}", tradeoffs=evidence.get("evidence", "")
+                title=f"Scenario: {command}", tradeoffs=storable(str(run.evidence.get("evidence") or ""))
             )
+    tiers = [t for t in run.evidence.get("tiers") or [] if isinstance(t, str)]
     changes = {
-        "title": f"Change the tier policy? ({evidence.get('command', '')})",
+        "title": f"Change the tier policy? ({command})",
         "owner": user,
         "horizon": today(services) + timedelta(days=HORIZON_DAYS),
-        "tiers": evidence.get("tiers") or [],
+        "tiers": tiers,
         "options": options,
-        "evidence": evidence.get("evidence", ""),
-        "scenario_ranges": evidence.get("ranges", ""),
     }
     state = decisions.save_step(services.db, opened.draft_id, user, lambda data: data.merged(changes), now)
     if isinstance(state, DecisionRefused):
@@ -155,9 +200,85 @@ def log_decision(
     )
 
 
+@guarded
+def add_to_decision(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """ "Add to a decision…": a small modal listing the user's open decisions."""
+    ack()
+    services = services_of(context)
+    run = _run(services, action)
+    if run is None:
+        _expired(body, respond, client)
+        return
+    user = user_of(body)
+    targets = decisions.attach_targets(services.db, services.settings.admin_user_ids, user, services.clock())
+    client.views_open(trigger_id=body["trigger_id"], view=view.attach_modal(targets, run))
+
+
+def attach_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    view_ = body.get("view") or {}  # (Bolt's `view` argument: the name is the view module's here)
+    values = (view_.get("state") or {}).get("values") or {}
+    picked = ((values.get(ids.ATTACH_TARGET) or {}).get(ids.ATTACH_INPUT) or {}).get("selected_option") or {}
+    target = parse_target(str(picked.get("value") or ""))
+    if target is None:
+        ack(response_action="errors", errors={ids.ATTACH_TARGET: "Pick a decision."})
+        return
+    with services.db.session() as session:
+        run = load_run(session, str(view_.get("private_metadata") or "")[:32])
+    if run is None:
+        ack(response_action="update", view=view.attached_modal(view.expired_text()))
+        return
+    user = user_of(body)
+    result = decisions.attach_scenario(
+        services.db,
+        services.settings.admin_user_ids,
+        target,
+        user,
+        _attachment(run),
+        now=services.clock(),
+        once=f"scenario-attach:{run.id}:{target.value}",
+    )
+    where = "your draft" if target.kind is TargetKind.DRAFT else format_short_id(int(target.id))
+    if isinstance(result, DecisionRefused):
+        text = (
+            "That draft is gone (finished or expired)."
+            if result.kind is RefusalKind.EXPIRED
+            else refusal_text(result)
+        )
+        ack(response_action="errors", errors={ids.ATTACH_TARGET: text})
+        return
+    if isinstance(result, Duplicate):
+        ack(
+            response_action="update",
+            view=view.attached_modal(f"The scenario is already attached to {where}."),
+        )
+        return
+    context[ATTACHED] = result
+    text = f"Added to {where} as evidence: its inputs and numbers are kept with it" + (
+        ", and a review re-runs it on the data of the day." if target.kind is TargetKind.DECISION else "."
+    )
+    ack(response_action="update", view=view.attached_modal(text))
+
+
+def refresh_attached(context: BoltContext, client: WebClient) -> None:
+    """Lazy, after attaching to a record: bring its posted message up to date (its evidence changed)."""
+    attached = context.get(ATTACHED)
+    if isinstance(attached, Attached) and attached.deliveries:
+        deliver_now(services_of(context), client, attached.deliveries)
+
+
 def register(app: App) -> None:
     # Before the general /tier listener (see handlers/__init__.py): Bolt runs the first that matches.
     # `/tier scenario …` arrives under its own name (handlers._subcommands; `/tier scenario-corp`, an
     # account name, does not).
     app.command(TIER_SCENARIO)(ack=scenario_ack, lazy=[scenario_run])
     app.action(ids.LOG_DECISION)(log_decision)
+    app.action(ids.ADD_TO_DECISION)(add_to_decision)
+    app.view(ids.ATTACH_MODAL)(ack=guarded(attach_submitted), lazy=[guarded(refresh_attached)])

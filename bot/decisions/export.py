@@ -64,6 +64,23 @@ def event_summary(event: EventView) -> str:
     return event.kind
 
 
+def _scenario_lines(record: RecordSnapshot) -> list[str]:
+    """The attached scenarios: inputs, the data they ran on, key figures and (sweeps) the flip point;
+    `--format json` has every figure."""
+    out: list[str] = []
+    for s in record.scenarios:
+        what = "Sweep" if s.kind == "sweep" else "Scenario"
+        out += [
+            "",
+            f"### Attached {what.lower()}: `{s.command}`",
+            "",
+            f"Attached {s.attached_at:%Y-%m-%d} by {s.attached_by}; computed on the data of {s.as_of:%Y-%m-%d %H:%M} UTC.",
+            "",
+            *(f"- {line}" for line in s.lines[1:] or s.lines),
+        ]
+    return out
+
+
 def to_markdown(record: RecordSnapshot, policy: Policy | None = None) -> str:
     data = record.data
     out: list[str] = [f"# {record.short_id}: {data.title.strip()}", ""]
@@ -127,7 +144,7 @@ def to_markdown(record: RecordSnapshot, policy: Policy | None = None) -> str:
             "",
         ]
     section("Options", *option_lines[:-1])
-    section("Scenario ranges", _text(data.scenario_ranges))
+    section("Scenario ranges", _text(data.scenario_ranges), *_scenario_lines(record))
     section("Trade-off summary", _text(data.tradeoff_summary))
     section("Risks and mitigations", _text(data.risks))
     section("Decision criteria", _text(data.criteria))
@@ -189,6 +206,19 @@ def to_dict(record: RecordSnapshot) -> dict[str, Any]:
                 "last_value": t.last_value,
             }
             for t in record.triggers
+        ],
+        "scenarios": [
+            {
+                "kind": s.kind,
+                "command": s.command,
+                "as_of": s.as_of.isoformat(),
+                "attached_by": s.attached_by,
+                "attached_at": s.attached_at.isoformat(),
+                "inputs": s.inputs,
+                "figures": s.figures,
+                "results": s.results,
+            }
+            for s in record.scenarios
         ],
         "history": [
             {"kind": e.kind, "actor": e.actor, "at": e.at.isoformat(), "detail": e.detail}

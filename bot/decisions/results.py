@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from bot.decisions.drafts import DraftState
 from bot.decisions.listing import ListFilter, RecordLine
+from bot.decisions.scenarios import Target
 from bot.decisions.snapshot import RecordSnapshot
 from bot.schedule.ledger import DeliveryKey
 
@@ -105,3 +106,13 @@ class HomeLists:
     due_total: int
     open: tuple[RecordLine, ...]
     open_total: int
+
+
+@dataclass(frozen=True)
+class Attached:
+    """A scenario attached as evidence: to a draft (`draft`: its state now) or to a record (`record`,
+    with the ledger row that brings its posted message up to date)."""
+
+    target: Target
+    record: RecordSnapshot | None = None
+    deliveries: tuple[DeliveryKey, ...] = ()

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.decisions import delivery, lifecycle
+from bot.decisions import scenarios as attachments
 from bot.decisions.account_search import search_accounts
 from bot.decisions.drafts import (
     DraftState,
@@ -35,6 +36,7 @@ from bot.decisions.lifecycle import DecisionNotFound, TransitionRefused
 from bot.decisions.listing import LIST_FILTERS, ListFilter, ListQuery, list_decisions
 from bot.decisions.record import DecisionInput, local_today
 from bot.decisions.results import (
+    Attached,
     Changed,
     Committed,
     DraftOpened,
@@ -47,6 +49,7 @@ from bot.decisions.results import (
     ReviewForm,
     ScopeUnknown,
 )
+from bot.decisions.scenarios import AttachedScenario, Attachment, Target, TargetKind
 from bot.decisions.snapshot import RecordSnapshot, load_snapshot, snapshot_of
 from bot.decisions.store import (
     InvalidDecision,
@@ -185,6 +188,12 @@ def commit(
                 return Refused(RefusalKind.INVALID, errors=errors)
             committed = _store(session, state, data, user_id, admins, decisions_channel, now, today)
             mark_committed(row, committed.record.id)
+            # The draft's attached scenarios travel with the record (read back into what is returned).
+            attachments.hand_over(session, row.id, committed.record.id)
+            committed = dataclasses.replace(
+                committed,
+                record=dataclasses.replace(committed.record, scenarios=_scenarios(session, committed)),
+            )
             # Queued with the record, in this transaction: a record is never stored without its post.
             keys = delivery.queue_committed(
                 session, committed.record, committed.post_to, committed.refresh, user_id, state.channel, now
@@ -196,6 +205,10 @@ def commit(
             typed = data
             save_step(db, draft_id, user_id, lambda _: typed, now)
         return refused(exc)
+
+
+def _scenarios(session: Session, committed: Committed) -> tuple[AttachedScenario, ...]:
+    return attachments.attached(session, committed.record.id)
 
 
 def _checks_review_date(session: Session, state: DraftState, data: DecisionInput) -> bool:
@@ -435,3 +448,49 @@ def home(db: Database, today: date, *, due_limit: int, open_limit: int) -> HomeL
 def account_options(index: AccountIndex, query: str) -> list[tuple[int, str]]:
     """(account id, name) pairs for the modal's account picker, best first."""
     return search_accounts(index, query) if query else []
+
+
+# -- scenarios as evidence --------------------------------------------------------------------------------
+def attach_targets(db: Database, admins: Collection[str], user_id: str, now: datetime) -> list[Target]:
+    """Where a scenario can be attached: the user's drafts in progress and the open records they may
+    change (`bot.decisions.scenarios` says what "open" means)."""
+    with db.session() as session:
+        return attachments.open_targets(session, admins, user_id, now)
+
+
+def attach_scenario(
+    db: Database,
+    admins: Collection[str],
+    target: Target,
+    user_id: str,
+    attachment: Attachment,
+    *,
+    now: datetime,
+    once: str | None = None,
+) -> Attached | Duplicate | Refused:
+    """Attach a scenario as evidence to a draft or an open record, once per `once` key (a retried
+    delivery or a double submit finds it taken); refused when the record is closed or gone."""
+    try:
+        with db.session() as session:
+            if once is not None:
+                claim_in(session, once)
+            if target.kind is TargetKind.DRAFT:
+                state = attachments.attach_to_draft(session, target.id, user_id, attachment, now)
+                if state is None:
+                    session.rollback()  # the claim too: nothing was attached
+                    return Refused(RefusalKind.EXPIRED)
+                return Attached(target)
+            decision = attachments.attach_to_record(session, admins, int(target.id), user_id, attachment, now)
+            session.flush()
+            snapshot = snapshot_of(session, decision)
+            update = delivery.queue_update(session, snapshot, now)
+            return Attached(target, snapshot, (update,) if update is not None else ())
+    except AlreadyClaimed:
+        return Duplicate(int(target.id) if target.kind is TargetKind.DECISION else None)
+    except REFUSALS as exc:
+        return refused(exc)
+
+
+def attached_scenarios(db: Database, decision_id: int) -> tuple[AttachedScenario, ...]:
+    with db.session() as session:
+        return attachments.attached(session, decision_id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.decisions.listing import RecordLine
 from bot.decisions.record import METRIC_LABELS, METRIC_UNITS, DecisionInput, format_short_id
+from bot.decisions.scenarios import AttachedScenario, attached
 from bot.decisions.store import history, input_of
 from storage.models import Account
 from storage.models.decisions import ACTIVE_STATUSES, Decision, ReviewTrigger, decision_in_force
@@ -67,6 +68,7 @@ class RecordSnapshot:
     accounts: tuple[tuple[int, str], ...]
     triggers: tuple[TriggerView, ...]
     events: tuple[EventView, ...]
+    scenarios: tuple[AttachedScenario, ...] = ()  # attached as evidence, oldest first
 
     @property
     def short_id(self) -> str:
@@ -143,6 +145,7 @@ def snapshot_of(session: Session, decision: Decision) -> RecordSnapshot:
         accounts=tuple((i, names[i]) for i in data.account_ids if i in names),
         triggers=triggers,
         events=events,
+        scenarios=attached(session, decision.id),
     )
 
 

@@ -13,6 +13,7 @@ from bot.text import MAX_ROW_ID, truncate
 from bot.views import decision_ids as ids
 from bot.views.blocks import Block, actions, bullet_list, button, context, section
 from bot.views.decision_record import cut, show_blocks, trigger_lines
+from bot.views.format import escape_mrkdwn, user_mention
 
 View = dict[str, Any]
 FULL = 2900  # a modal has room for each field whole (3,000 typed; escaping may add a little)
@@ -39,6 +40,18 @@ def read_metadata(view: dict[str, Any]) -> tuple[int | None, str | None, str | N
 
 def view_modal(record: RecordSnapshot, policy: Policy, today: date, *, can_change: bool) -> View:
     blocks = show_blocks(record, policy, today, limit=FULL)
+    if record.scenarios:
+        kept = [
+            f"`{escape_mrkdwn(s.command)}` ({s.kind}, data of {s.as_of.date().isoformat()}, attached by "
+            f"{user_mention(s.attached_by)})"
+            for s in record.scenarios
+        ]
+        blocks.append(
+            section(
+                "*Attached scenarios* (re-run on current data at *Start review*)\n" + bullet_list(kept[:20]),
+                ids.SCENARIOS,
+            )
+        )
     if can_change and record.is_active:
         blocks.append(actions([button("Edit this record", ids.EDIT, str(record.id))]))
     blocks.append(
@@ -62,7 +75,9 @@ def review_modal(
     outcome: str | None = None,
     channel: str | None = None,
     ts: str | None = None,
+    scenarios: list[Block] | None = None,
 ) -> View:
+    """`scenarios`: what moved since the attached scenarios were run (built by bot.views.scenario)."""
     data = record.data
     metrics = [
         f"{METRIC_LABELS.get(m.metric, m.metric)}: baseline {cut(m.baseline, 200)} → target {cut(m.target, 200)}"
@@ -85,6 +100,7 @@ def review_modal(
             f"*Reversal signal*\n{cut(data.reversal_signal, 1200)}\n*Stop conditions*\n{cut(data.stop_conditions, 1200)}"
         ),
         section("*Review triggers*\n" + (bullet_list(triggers) if triggers else "_none_")),
+        *(scenarios or []),
         section(
             f"*Operating review*\n{cut(data.cadence_operating, 1000)}\n*Post-review*\n{cut(data.cadence_post, 1000)}"
         ),

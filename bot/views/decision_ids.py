@@ -67,6 +67,7 @@ OUTCOME = "decision_outcome"
 NOTE = "decision_note"
 NEXT_REVIEW = "decision_next_review"
 REASON = "decision_reason"
+SCENARIOS = "decision_scenarios"  # View: the scenarios attached as evidence
 
 # App Home
 HOME_ACTIONS_BLOCK = "decision_home_actions"

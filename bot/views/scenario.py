@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import math
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from bot.decisions.record import format_short_id
+from bot.decisions.scenarios import Target, TargetKind
 from bot.policy.model import SEVERITIES
+from bot.scenarios.evidence import LABELS, MONEY, SHARES, UNBOUNDED
 from bot.scenarios.variant import Refused
+from bot.text import truncate
 from bot.views import scenario_ids as ids
 from bot.views.blocks import (
+    Block,
     Message,
     actions,
     bullet_list,
@@ -24,8 +28,12 @@ from bot.views.blocks import (
 from bot.views.format import duration, escape_mrkdwn, money, user_mention
 
 if TYPE_CHECKING:  # annotations only: the results' modules load numpy
+    from bot.scenarios.evidence import Figure, Moved, Recheck
     from bot.scenarios.projection import Measures, TierFigures
+    from bot.scenarios.runs import Run
     from bot.scenarios.service import ScenarioResult, SweepResult
+
+View = dict[str, Any]
 
 USAGE = (
     "`/tier scenario enterprise=30000 professional=8000 [strategic-lift=0|1] [critical-floor=TIER] [days=90]`\n"
@@ -104,7 +112,7 @@ def measure_fields(today: Measures, variant: Measures) -> list[str]:
     ]
 
 
-def scenario_message(result: ScenarioResult) -> Message:
+def scenario_message(result: ScenarioResult, run_id: str | None = None) -> Message:
     command = escape_mrkdwn(result.variant.describe())
     moves = [
         f"{m.from_tier} → {m.to_tier}: {_plural(m.accounts, 'account')}, {_cash(m.acv)} ACV"
@@ -141,7 +149,8 @@ def scenario_message(result: ScenarioResult) -> Message:
             measure_fields(result.today_measures, result.measures),
         )
     )
-    blocks.append(actions([log_decision_button(scenario_evidence(result))]))
+    if run_id:
+        blocks.append(evidence_actions(run_id))
     blocks.append(context(HOW))
     text = f"Scenario {command}: {summary}"
     return {"response_type": "ephemeral", "text": fallback(text), "blocks": blocks}
@@ -155,7 +164,7 @@ def _row(value: Decimal, m: Measures, gain: float | None, loss: float | None, ma
     ).rstrip()
 
 
-def sweep_message(result: SweepResult) -> Message:
+def sweep_message(result: SweepResult, run_id: str | None = None) -> Message:
     flip = result.flip
     lines = [f"{'threshold':>9} {'D':>6} {'J':>6} {'inv':>5} {'cost':>11} {'SLA':>5} {'gain':>6} {'loss':>6}"]
     for r in result.rows:
@@ -186,7 +195,7 @@ def sweep_message(result: SweepResult) -> Message:
         ),
         *(section("```" + "\n".join(t) + "```", f"{ids.SWEEP_ROWS}_{i}") for i, t in enumerate(tables)),
         section(flip_text, ids.FLIP),
-        actions([log_decision_button(sweep_evidence(result))]),
+        *([evidence_actions(run_id)] if run_id else []),
         context(
             "gain = relative change of D against today; loss = relative drop of J plus the change in "
             "inversion rate. The flip point is the first step, moving away from today in the direction "
@@ -263,8 +272,128 @@ def sweep_evidence(result: SweepResult) -> dict[str, Any]:
     return {"command": command, "evidence": evidence, "ranges": ranges, "tiers": [result.spec.tier]}
 
 
-def log_decision_button(evidence: dict[str, Any]) -> dict[str, Any]:
-    # The numbers travel in the button (a modal must open within 3 s of the click: no time to re-run).
-    return button(
-        "Log a decision with this scenario", ids.LOG_DECISION, json.dumps(evidence, separators=(",", ":"))
+def evidence_actions(run_id: str) -> Block:
+    """A result's buttons. Both carry the kept run's id (its JSON outgrows a button value's 2,000
+    characters, and a modal must open within 3 s of the click: no time to re-run)."""
+    return actions(
+        [
+            button("Log a decision with this scenario", ids.LOG_DECISION, run_id),
+            button("Add to a decision…", ids.ADD_TO_DECISION, run_id),
+        ],
+        ids.EVIDENCE_ACTIONS,
     )
+
+
+# -- "Add to a decision…" -----------------------------------------------------------------------------
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _modal(blocks: list[Block], *, submit: str | None = None, metadata: str = "") -> View:
+    view: View = {
+        "type": "modal",
+        "callback_id": ids.ATTACH_MODAL,
+        "title": _plain("Add to a decision"),
+        "close": _plain("Close" if submit is None else "Cancel"),
+        "private_metadata": metadata,
+        "blocks": blocks,
+    }
+    if submit is not None:
+        view["submit"] = _plain(submit)
+    return view
+
+
+def target_label(target: Target) -> str:
+    what = "Draft" if target.kind is TargetKind.DRAFT else format_short_id(int(target.id))
+    return truncate(f"{what}: {target.title}", 75)  # an option's text holds 75 characters
+
+
+def attach_modal(targets: list[Target], run: Run) -> View:
+    """Pick one of the user's open decisions (drafts first) to add the scenario to as evidence."""
+    what = f"`{escape_mrkdwn(run.kept.command)}` (data of {run.kept.as_of.date().isoformat()})"
+    if not targets:
+        text = (
+            f"You have no decision open to add {what} to: no draft in progress and no open record you "
+            "own. Use *Log a decision with this scenario* to start one."
+        )
+        return _modal([section(text)])
+    options = [{"text": _plain(target_label(t)), "value": t.value} for t in targets]
+    element = {"type": "static_select", "action_id": ids.ATTACH_INPUT, "options": options}
+    blocks: list[Block] = [
+        section(
+            f"Attach {what} as evidence: its inputs and numbers are kept with the decision, quoted "
+            "in its evidence, and re-run on current data when it is reviewed."
+        ),
+        {"type": "input", "block_id": ids.ATTACH_TARGET, "label": _plain("Decision"), "element": element},
+    ]
+    return _modal(blocks, submit="Add", metadata=run.id)
+
+
+def attached_modal(text: str) -> View:
+    return _modal([section(text)])
+
+
+def expired_text() -> str:
+    return "That scenario result is more than a week old and no longer kept: run the scenario again."
+
+
+# -- a review re-runs the attached scenarios -----------------------------------------------------------
+
+
+def _figure(key: str, value: Figure) -> str:
+    if value is None:
+        return "none in range" if key in ("flip", "over_budget") else "—"
+    if isinstance(value, str):
+        return "∞" if value == UNBOUNDED else escape_mrkdwn(value)
+    if key in SHARES:
+        return _share(float(value))
+    if key in MONEY:
+        return _cash(float(value))
+    return _ratio(float(value), 3 if key == "fairness" else 2) if key != "movers" else f"{int(value):,}"
+
+
+def _change(m: Moved) -> str:
+    delta = m.delta
+    if not m.changed:
+        return "no change"
+    if delta is None:
+        return "changed"
+    if m.key in SHARES:
+        return f"{delta * 100:+.1f} pts"
+    if m.key in MONEY:
+        return ("+" if delta >= 0 else "−") + _cash(abs(delta))
+    if m.key == "movers":
+        return f"{delta:+,.0f}"
+    return f"{delta:+.3f}" if m.key == "fairness" else f"{delta:+.2f}"
+
+
+def moved_line(m: Moved) -> str:
+    line = f"{LABELS[m.key]}: {_figure(m.key, m.then)} → {_figure(m.key, m.now)} ({_change(m)})"
+    return f"*{line}*" if m.changed else line
+
+
+def review_scenario_blocks(commands: list[str], rechecks: list[Recheck] | None) -> list[Block]:
+    """What moved since each attached scenario was run: None while the re-runs are in progress."""
+    if not commands:
+        return []
+    if rechecks is None:
+        n = len(commands)
+        text = (
+            f":hourglass_flowing_sand: Re-running the {_plural(n, 'attached scenario')} on today's data… "
+            "what moved since appears here in a few seconds."
+        )
+        return [section(text, ids.REVIEW_SCENARIOS)]
+    blocks: list[Block] = []
+    for i, r in enumerate(rechecks[:10]):
+        head = (
+            f"*{'Sweep' if r.kind == 'sweep' else 'Scenario'}* `{escape_mrkdwn(r.command)}`: "
+            f"{r.then_as_of.date().isoformat()} → {r.now_as_of.date().isoformat()}"
+        )
+        if r.refused is not None:
+            body = f":warning: Could not re-run it on today's data: {escape_mrkdwn(r.refused)}"
+        else:
+            body = bullet_list([moved_line(m) for m in r.moved])
+        blocks.append(section(f"{head}\n{body}", f"{ids.REVIEW_SCENARIOS}_{i}"))
+    return blocks

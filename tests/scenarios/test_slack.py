@@ -118,23 +118,19 @@ def test_sweep_evidence_carries_the_flip_point(slack: SlackHTTP, fake_slack: Fak
     ack_body(slack.command("/tier", "scenario sweep premium=3000..21000 step 1000 days=7 budget=6000"))
     (result,) = eventually(lambda: fake_slack.responses, timeout=30)
     button = _button(result, scenario_ids.LOG_DECISION)
-    evidence = json.loads(button["value"])
-    assert evidence["ranges"] == (
-        "premium threshold $3,000-$21,000: flip point none in range; over the budget of $6,000 from $11,000"
-    )
     slack.block_action(button["action_id"], button["value"])
     (opened,) = eventually(lambda: fake_slack.calls_to("views.open"))
-    assert "flip point none in range" in json.dumps(opened.params["view"])
+    assert (
+        "premium threshold $3,000-$21,000: flip point none in range; over the budget of $6,000 from $11,000"
+        in json.dumps(opened.params["view"])
+    )
 
 
 def test_log_a_decision_with_a_value_it_did_not_write(
     slack: SlackHTTP, fake_slack: FakeSlack, seeded: None
 ) -> None:
-    for value in (
-        "not json",
-        "[1, 2]",
-        json.dumps({"command": "x\x00y", "evidence": "e\x00", "tiers": [3, "basic"]}),
-    ):
+    for value in ("not json", "", "x\x00y" * 20, json.dumps({"command": "x", "evidence": "e"})):
         assert slack.block_action(scenario_ids.LOG_DECISION, value).status_code == 200
-    (opened,) = eventually(lambda: fake_slack.calls_to("views.open"))  # only the last one, NUL dropped
-    assert "Scenario: xy" in json.dumps(opened.params["view"])
+    said = eventually(lambda: fake_slack.responses if len(fake_slack.responses) == 4 else None)
+    assert all("no longer kept" in r["text"] for r in said)
+    assert not fake_slack.calls_to("views.open")

@@ -6,10 +6,12 @@ import json
 from decimal import Decimal
 
 from bot.policy.model import Policy, Staffing
+from bot.scenarios.evidence import sweep_command
 from bot.scenarios.schema import scenario_json
 from bot.scenarios.service import ScenarioResult, SweepResult, run_scenario, run_sweep
 from bot.scenarios.variant import SweepSpec, Variant, parse_sweep
-from bot.views.scenario import scenario_message, sweep_message
+from bot.views import scenario_ids
+from bot.views.scenario import scenario_message, sweep_evidence, sweep_message
 from storage.db import Database
 from tests.fake_slack import validate_message
 from tests.scenarios.example import NOW, POLICY, seed
@@ -53,7 +55,7 @@ def test_fifty_step_sweep_fits_in_blocks(db: Database) -> None:
     with db.engine.connect() as conn:
         result = run_sweep(conn, POLICY, NOW, spec)
     assert isinstance(result, SweepResult)
-    message = sweep_message(result)
+    message = sweep_message(result, "r" * 24)
     validate_message(message)
     rows = "".join(
         b["text"]["text"]
@@ -61,5 +63,27 @@ def test_fifty_step_sweep_fits_in_blocks(db: Database) -> None:
         if b.get("block_id", "").startswith("scenario_sweep_rows")
     )
     assert rows.count("```") % 2 == 0 and all(f"{v:,}" in rows for v in (1000, 25000, 50000))
-    (log,) = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert len(log["value"]) < 2000 and json.loads(log["value"])["tiers"] == ["premium"]
+    buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        (scenario_ids.LOG_DECISION, "r" * 24),
+        (scenario_ids.ADD_TO_DECISION, "r" * 24),
+    ]
+    assert sweep_evidence(result)["tiers"] == ["premium"]
+    # The kept command asks for the same sweep again (a review re-runs it).
+    again = parse_sweep(POLICY, sweep_command(spec))
+    assert isinstance(again, SweepSpec) and (again.values, again.tier, again.base) == (
+        spec.values,
+        "premium",
+        spec.base,
+    )
+    budgeted = parse_sweep(POLICY, "premium=12000..13000 step 5000 budget=400k days=7")
+    assert isinstance(budgeted, SweepSpec) and len(budgeted.values) == 1
+    assert parse_sweep(POLICY, sweep_command(budgeted)) == budgeted
+
+
+def test_a_result_without_a_kept_run_has_no_buttons(db: Database) -> None:
+    seed(db)
+    with db.engine.connect() as conn:
+        result = run_scenario(conn, POLICY, NOW, Variant((("premium", Decimal(15000)),), days=7))
+    assert isinstance(result, ScenarioResult)
+    assert not [b for b in scenario_message(result)["blocks"] if b["type"] == "actions"]

@@ -1,0 +1,136 @@
+"""Scenarios as evidence, the front door for adapters (issue 12 item 3): keep a result shown in Slack so
+its buttons can attach it to a decision, read it back, and re-run an attached scenario on current data.
+
+Beside `service.py` rather than in it: these use cases need the JSON schema (`schema.py`), which is
+built on `service`'s result types, so living in `service` would make an import cycle.
+
+A run is written once, after the result was computed (the computation stays read-only); the buttons
+carry its random id, because a result's JSON does not fit in a button value (2,000 characters).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete
+from sqlalchemy.orm import Session
+
+from bot.policy.model import Policy
+from bot.scenarios.evidence import (
+    SCENARIO,
+    SWEEP,
+    Figure,
+    Kept,
+    Recheck,
+    compare,
+    figures_of,
+    keep,
+    sweep_command,
+)
+from bot.scenarios.variant import Refused, parse_sweep, parse_variant
+from storage.models.scenarios import ScenarioRun
+
+# A result scrolled away a week ago is not evidence anyone attaches; its row goes (attached copies stay).
+RUN_TTL = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    run_by: str
+    kept: Kept
+    evidence: dict[str, Any]  # the pre-filled texts (command, evidence, ranges, tiers) the view wrote
+
+
+def kept_result(result: Any) -> Kept:
+    """A ScenarioResult or SweepResult as data: its re-runnable command, the `--format json` document and
+    its key figures."""
+    from bot.scenarios.schema import scenario_json, sweep_json, variant
+    from bot.scenarios.service import SweepResult
+
+    if isinstance(result, SweepResult):
+        spec = result.spec
+        inputs = {
+            "tier": spec.tier,
+            "values": [float(v) for v in spec.values],
+            "budget": None if spec.budget is None else float(spec.budget),
+            "base": variant(spec.base),
+            "days": result.days,
+        }
+        return keep(SWEEP, sweep_command(spec), inputs, sweep_json(result), result.now)
+    inputs = {**variant(result.variant), "days": result.days}
+    return keep(SCENARIO, result.variant.describe(), inputs, scenario_json(result), result.now)
+
+
+def keep_run(session: Session, result: Any, run_by: str, evidence: Mapping[str, Any], now: datetime) -> str:
+    """Keep a result shown in Slack (its buttons carry the id this returns); unattached runs are pruned
+    after RUN_TTL, each new one sweeping the stale ones (indexed, cheap)."""
+    kept = kept_result(result)
+    run_id = secrets.token_hex(12)
+    session.execute(delete(ScenarioRun).where(ScenarioRun.created_at < now - RUN_TTL))
+    session.add(
+        ScenarioRun(
+            id=run_id,
+            kind=kept.kind,
+            run_by=run_by,
+            as_of=kept.as_of,
+            created_at=now,
+            command=kept.command,
+            inputs=kept.inputs,
+            results=kept.results,
+            figures=kept.figures,
+            summary={"lines": list(kept.lines), "evidence": dict(evidence)},
+        )
+    )
+    return run_id
+
+
+def load_run(session: Session, run_id: str) -> Run | None:
+    row = session.get(ScenarioRun, run_id) if run_id else None
+    if row is None:
+        return None
+    summary = row.summary or {}
+    kept = Kept(
+        kind=row.kind,
+        command=row.command,
+        as_of=row.as_of,
+        inputs=dict(row.inputs or {}),
+        results=dict(row.results or {}),
+        figures=dict(row.figures or {}),
+        lines=tuple(str(x) for x in summary.get("lines") or ()),
+    )
+    evidence = summary.get("evidence")
+    return Run(row.id, row.run_by, kept, dict(evidence) if isinstance(evidence, dict) else {})
+
+
+def recheck(
+    conn: Connection | Session,
+    policy: Policy,
+    now: datetime,
+    kind: str,
+    command: str,
+    then: Mapping[str, Figure],
+    then_as_of: datetime,
+) -> Recheck:
+    """The same scenario on current data (the same days window, ending now), and per key figure then →
+    now. Slow on big data (seconds): callers run it off the request path."""
+    from bot.scenarios.schema import scenario_json, sweep_json
+    from bot.scenarios.service import run_scenario, run_sweep
+
+    if kind == SWEEP:
+        spec = parse_sweep(policy, command)
+        swept = spec if isinstance(spec, Refused) else run_sweep(conn, policy, now, spec)
+        if isinstance(swept, Refused):
+            return Recheck(kind, command, then_as_of, now, refused=swept.message)
+        results = sweep_json(swept)
+    else:
+        variant = parse_variant(policy, command)
+        ran = variant if isinstance(variant, Refused) else run_scenario(conn, policy, now, variant)
+        if isinstance(ran, Refused):
+            return Recheck(kind, command, then_as_of, now, refused=ran.message)
+        results = scenario_json(ran)
+    return Recheck(kind, command, then_as_of, now, compare(kind, then, figures_of(kind, results)))
