@@ -3,7 +3,8 @@
 A record is matched by (source, source_id); failing that, an account imported from CSV with the same
 external id is adopted (it gains the source). Writes are the CSV import's bulk statements; the tier
 history gets what `record_tier` writes (one entry per new account and per moved tier), with cause
-"sync", so 100 records cost a handful of statements, not hundreds.
+"sync", so 100 records cost a handful of statements, not hundreds. A changed health score of a stored
+account is recorded in the health history, as the CSV import does, so health alerts fire on synced data.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from bot.accounts.bulk import ROW_ID, insert_rows, insert_with_ids, update_rows
+from bot.alerts.service import record_health_changes
 from bot.policy.evaluate import AccountFacts, Override, evaluate
 from bot.policy.model import Policy
 from bot.sync.records import FIELDS, Normaliser, Reject
@@ -29,6 +31,7 @@ CAUSE = "sync"
 ACCOUNTS_TABLE = cast(Table, Account.__table__)
 HISTORY_TABLE = cast(Table, TierChange.__table__)
 _AT = {name: i for i, name in enumerate(FIELDS)}
+_HEALTH = _AT["health_score"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,7 @@ class PageResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0  # removed at the source (a deleted helpdesk ticket)
     rejects: list[Reject] = field(default_factory=list)
     moves: list[TierMove] = field(default_factory=list)
 
@@ -155,6 +159,7 @@ def apply_page(
     new_meta: list[tuple[str, str]] = []  # (tier, detail) per insert
     updates: list[dict[str, Any]] = []
     moves: list[tuple[int, str, str | None, str, str]] = []
+    health: list[tuple[int, int | None, int | None]] = []  # (account, old, new), as the CSV import records
     for sid, row in matched.items():
         values, changed_at = good[sid]
         if row is not None:
@@ -188,6 +193,8 @@ def apply_page(
             result.unchanged += 1  # only the source's change time moved
             continue
         result.updated += 1
+        if row[5 + _HEALTH] != values[_HEALTH]:
+            health.append((row.id, row[5 + _HEALTH], values[_HEALTH]))
         if row.tier != tier:
             moves.append((row.id, values[0], row.tier, tier, detail))
     if not inserts and not updates:
@@ -207,5 +214,7 @@ def apply_page(
     ]
     history += [{"account_id": m[0], "from_tier": m[2], "to_tier": m[3], "detail": m[4]} for m in moves]
     insert_rows(conn, HISTORY_TABLE, history, {"cause": CAUSE, "actor": f"sync:{source}", "at": now})
+    # Health scores keep their old value with its time: health alerts read drops from these rows.
+    record_health_changes(session, health, now)
     result.moves = [TierMove(*m) for m in moves]
     return result

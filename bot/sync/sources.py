@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from bot.config import Settings
 from bot.sync.errors import NotConfigured
 from bot.sync.hubspot import HubSpotClient
+from bot.sync.push import PushTarget, hubspot_target, salesforce_target, zendesk_target
 from bot.sync.salesforce import SalesforceClient
 from bot.sync.zendesk import ZendeskClient
 
@@ -60,3 +64,44 @@ def helpdesk_client(settings: Settings) -> ZendeskClient:
     return ZendeskClient(
         settings.zendesk_base_url, settings.zendesk_email, settings.zendesk_api_token.get_secret_value()
     )
+
+
+def push_targets(settings: Settings) -> list[str]:
+    """Where tiers are written: the helpdesk when configured, and each configured CRM whose tier
+    property or field is set (HUBSPOT_TIER_PROPERTY, SALESFORCE_TIER_FIELD)."""
+    found = ["zendesk"] if has_helpdesk(settings) else []
+    crms = configured_crms(settings)
+    if "hubspot" in crms and settings.hubspot_tier_property:
+        found.append("hubspot")
+    if "salesforce" in crms and settings.salesforce_tier_field:
+        found.append("salesforce")
+    return found
+
+
+@contextmanager
+def open_push_target(settings: Settings, name: str) -> Iterator[PushTarget]:
+    """The target with its client, closed on leaving."""
+    if name not in push_targets(settings):
+        setting = {
+            "zendesk": "ZENDESK_*",
+            "hubspot": "HUBSPOT_TIER_PROPERTY",
+            "salesforce": "SALESFORCE_TIER_FIELD",
+        }
+        raise NotConfigured(f"push-{name}", f"not configured: set {setting.get(name, 'a known target')}")
+    if name == "zendesk":
+        helpdesk = helpdesk_client(settings)
+        try:
+            yield zendesk_target(helpdesk, settings.zendesk_tier_field)
+        finally:
+            helpdesk.close()
+        return
+    crm = crm_client(settings, name)
+    try:
+        if isinstance(crm, HubSpotClient):
+            assert settings.hubspot_tier_property
+            yield hubspot_target(crm, settings.hubspot_tier_property)
+        else:
+            assert settings.salesforce_tier_field
+            yield salesforce_target(crm, settings.salesforce_tier_field)
+    finally:
+        crm.close()

@@ -60,7 +60,8 @@ class RemoteTicket:
 
 @dataclass(frozen=True, slots=True)
 class JobResult:
-    """The outcome of an update_many job: ids written, and failures with their reason."""
+    """The outcome of one batch write (a Zendesk update_many job, a HubSpot batch update, a Salesforce
+    collection update): ids written, and failures with their reason."""
 
     done: Sequence[str]
     failed: Sequence[tuple[str, str]]

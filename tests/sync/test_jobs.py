@@ -46,9 +46,11 @@ def test_jobs_sync_each_configured_source_once_per_interval(
 ) -> None:
     services = make_services(db, policy, hubspot, zendesk)
     ctx = run(services, jobs.run_sync_accounts)
-    assert ctx.notes and ctx.notes[0].startswith("hubspot: 250 created")
+    assert ctx.notes[0].startswith("hubspot: 250 created")
+    assert ctx.notes[1:] == ["push-tiers zendesk: 0 written, 0 failed"]  # no organization linked yet
     assert run(services, jobs.run_sync_tickets).notes[0].startswith("zendesk: 300 created")
-    assert run(services, jobs.run_push_tiers).notes == ["push-tiers: 40 written, 0 failed"]
+    # The organizations linked since the last push make it due before the interval.
+    assert run(services, jobs.run_push_tiers).notes == ["push-tiers zendesk: 40 written, 0 failed"]
     # Within the interval nothing runs again; after it, the incremental run finds nothing new.
     assert run(services, jobs.run_sync_accounts, NOW + timedelta(minutes=5)).notes == []
     later = run(services, jobs.run_sync_accounts, NOW + timedelta(minutes=15))
