@@ -16,7 +16,7 @@ from bot.services import Services
 from bot.sync import service
 from bot.sync.errors import SyncError
 from bot.sync.push import RECORD, TARGETS
-from bot.sync.sources import CRMS, crm_client, helpdesk_client, open_push_target, push_targets
+from bot.sync.sources import CRMS, crm_client, helpdesk_client, open_push_target, push_targets, tier_field
 
 SHOWN = 20
 Full = Annotated[bool, typer.Option("--full", help="Re-read everything instead of what changed.")]
@@ -106,7 +106,13 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
             client = crm_client(services.settings, source)
             with _progress(f"Syncing {source}") as progress:
                 summary = service.sync_accounts(
-                    services.db, services.policy, services.clock(), client, full, progress
+                    services.db,
+                    services.policy,
+                    services.clock(),
+                    client,
+                    full,
+                    progress,
+                    tier_field(services.settings, source),
                 )
             client.close()
         except SyncError as exc:

@@ -25,6 +25,7 @@ from bot.sync.sources import (
     helpdesk_client,
     open_push_target,
     push_targets,
+    tier_field,
 )
 from storage.db import Database
 
@@ -61,7 +62,10 @@ def run_sync_accounts(ctx: JobContext[Services]) -> None:
             continue
         client = crm_client(settings, source)
         try:
-            ctx.note(_line(service.sync_accounts(services.db, services.policy, ctx.at, client)))
+            summary = service.sync_accounts(
+                services.db, services.policy, ctx.at, client, tier_field=tier_field(settings, source)
+            )
+            ctx.note(_line(summary))
             ran = True  # a stopped run applied its pages before it stopped: their tiers are pushed too
         except SyncBusy as exc:
             ctx.note(f"{source}: skipped, {exc.message}")

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
-from bot.sync.helpdesk import ORGS
+from bot.sync.helpdesk import ORGS, upsert_rows
 from bot.sync.helpdesk import TARGET as ZENDESK
-from bot.sync.types import HelpdeskSource, JobResult
+from bot.sync.types import HelpdeskSource, JobResult, RemoteAccount
 from storage.db import Database
 from storage.models import Account
 from storage.models.sync import PushedTier, SyncLink
@@ -81,3 +83,20 @@ def changed_tiers(db: Database, target: str = ZENDESK) -> list[tuple[str, int, s
     )
     with db.session() as session:
         return [(str(r[0]), r[1], r[2]) for r in session.execute(stmt)]
+
+
+def record_seen(
+    session: Session, target: str, records: Sequence[RemoteAccount], field: str, now: datetime
+) -> None:
+    """What the CRM records hold in the tier field now, as if pushed: a tier already there is not
+    written again, and a value someone changed by hand there differs from ours and is written back."""
+    seen = {r.source_id: v for r in records if isinstance(v := r.values.get(field), str) and v}
+    if not seen:
+        return
+    c = Account.__table__.c
+    ids = session.execute(select(c.source_id, c.id).where(c.source == target, c.source_id.in_(list(seen))))
+    rows = [
+        {"target": target, "remote_id": sid, "account_id": account, "tier": seen[sid][:64], "pushed_at": now}
+        for sid, account in ids
+    ]
+    upsert_rows(session, PushedTier, ("target", "remote_id"), rows)

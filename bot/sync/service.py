@@ -21,7 +21,7 @@ from bot.sync.accounts import PageResult, TierMove, Tiers, apply_page
 from bot.sync.errors import SyncBusy, SyncError
 from bot.sync.helpdesk import ORGS, apply_orgs, apply_tickets, upsert_rows
 from bot.sync.prefetch import grouped, prefetch
-from bot.sync.push import RECORD, PushTarget, changed_tiers, zendesk_target
+from bot.sync.push import RECORD, PushTarget, changed_tiers, record_seen, zendesk_target
 from bot.sync.records import Normaliser, Reject
 from bot.sync.types import AccountSource, HelpdeskSource
 from storage.db import Database
@@ -145,22 +145,28 @@ def sync_accounts(
     source_client: AccountSource,
     full: bool = False,
     progress: Progress | None = None,
+    tier_field: str | None = None,
 ) -> SyncSummary:
-    """Read changed (or, with `full`, all) accounts from a CRM and apply them page by page."""
+    """Read changed (or, with `full`, all) accounts from a CRM and apply them page by page. With
+    `tier_field` (HUBSPOT_TIER_PROPERTY, SALESFORCE_TIER_FIELD) the tier each record holds there is
+    read too, so that a push writes only the records whose tier differs."""
     source = source_client.name
     mapping = policy.sync.hubspot if source == "hubspot" else policy.sync.salesforce
     normalise = Normaliser(mapping)
     tiers = Tiers(policy, now)
+    fields = list(mapping.fields.mapped().values())
+    if tier_field and tier_field not in fields:
+        fields.append(tier_field)
 
     def body(lease: _Lease, tally: _Tally) -> None:
         cursor = state.read_cursor(db, source)
-        for page in grouped(
-            prefetch(source_client.pages(cursor, full, list(mapping.fields.mapped().values())))
-        ):
+        for page in grouped(prefetch(source_client.pages(cursor, full, fields))):
             with db.session() as session:
                 state.save_cursor(session, source, page.cursor, lease.holder, lease.clock())
                 result = apply_page(session, source, page.records, normalise, tiers, now)
                 state.add_rejects(session, source, result.rejects, now)
+                if tier_field:
+                    record_seen(session, source, page.records, tier_field, now)
             tally.add(result, len(page.records))
             if progress is not None:
                 progress(tally.records, page.total)

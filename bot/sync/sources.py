@@ -66,6 +66,13 @@ def helpdesk_client(settings: Settings) -> ZendeskClient:
     )
 
 
+def tier_field(settings: Settings, source: str) -> str | None:
+    """The CRM property or field tiers are pushed to, when set (read back by the account sync)."""
+    return {"hubspot": settings.hubspot_tier_property, "salesforce": settings.salesforce_tier_field}.get(
+        source
+    )
+
+
 def push_targets(settings: Settings) -> list[str]:
     """Where tiers are written: the helpdesk when configured, and each configured CRM whose tier
     property or field is set (HUBSPOT_TIER_PROPERTY, SALESFORCE_TIER_FIELD)."""

@@ -166,3 +166,26 @@ def test_salesforce_request_limit_on_the_write_stops_without_retrying(
     assert result.status == "stopped" and "API request limit" in (result.error or "")
     assert result.pushed == 0 and len(salesforce.calls_to("composite/sobjects")) == 1
     assert pushed(sf_synced, "salesforce") == {}
+
+
+def test_the_account_sync_reads_the_tier_field_back_so_only_differences_are_written(
+    db: Database, policy: Policy, hubspot: FakeHubSpot, hubspot_client: HubSpotClient
+) -> None:
+    service.sync_accounts(db, policy, NOW, hubspot_client, full=True, tier_field=PROP)
+    target = hubspot_target(hubspot_client, PROP)
+    assert service.push_target(db, NOW, target).pushed == 250
+    # A fresh start (no push recorded): the tiers the CRM already holds are read, not written again.
+    with db.session() as session:
+        session.execute(PushedTier.__table__.delete())
+    search = hubspot.calls_to("/crm/v3/objects/companies")
+    service.sync_accounts(db, policy, NOW, hubspot_client, full=True, tier_field=PROP)
+    assert PROP in hubspot.calls_to("/crm/v3/objects/companies")[len(search)].query["properties"].split(",")
+    assert pushed(db, "hubspot") == tiers(db, "hubspot")
+    # Someone edits the field by hand in HubSpot: the next sync sees it, the push writes ours back.
+    hubspot.set(3, **{PROP: "platinum-by-hand"})
+    service.sync_accounts(db, policy, NOW, hubspot_client, full=True, tier_field=PROP)
+    assert pushed(db, "hubspot")["3"] == "platinum-by-hand"
+    calls = len(hubspot.batch_updates)
+    assert service.push_target(db, NOW, target).pushed == 1
+    assert len(hubspot.batch_updates) == calls + 1
+    assert hubspot.batch_updates[-1] == [{"id": "3", "properties": {PROP: tiers(db, "hubspot")["3"]}}]
