@@ -78,8 +78,10 @@ def _print_summary(s: service.SyncSummary, *, stop: bool = True) -> None:
         console.print(f"  rejected {reject.record_id} [{reject.field}]: {reject.reason}", markup=False)
     if s.rejected > len(s.rejects[:SHOWN]):
         console.print(f"  … {s.rejected - len(s.rejects[:SHOWN])} more rejects (tierbot sync status)")
-    if s.deleted:
-        console.print(f"  {s.deleted:,} deleted at the source: removed here.", markup=False)
+    if s.deleted and s.source in CRMS:
+        console.print(f"  {s.deleted:,} archived or deleted there: marked, decisions kept.", markup=False)
+    elif s.deleted:
+        console.print(f"  {s.deleted:,} deleted there: removed here.", markup=False)
     if s.error is not None and stop:
         fail(f"stopped: {s.error} (the next run resumes where this one stopped)")
 

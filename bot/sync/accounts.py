@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.accounts.bulk import ROW_ID, insert_rows, insert_with_ids, update_rows
@@ -95,9 +95,15 @@ def _stored(session: Session, where: Any) -> list[Any]:
     c = ACCOUNTS_TABLE.c
     return list(
         session.execute(
-            select(c.id, c.tier, c.source, c.source_id, c.source_updated_at, *(c[f] for f in FIELDS)).where(
-                where
-            )
+            select(
+                c.id,
+                c.tier,
+                c.source,
+                c.source_id,
+                c.source_updated_at,
+                *(c[f] for f in FIELDS),
+                c.source_removed_at,
+            ).where(where)
         )
     )
 
@@ -183,7 +189,12 @@ def apply_page(
             inserts.append(out)
             new_meta.append((tier, detail))
             continue
-        same = row.tier == tier and tuple(row[5:]) == values and row.source == source
+        same = (
+            row.tier == tier
+            and tuple(row[5 : 5 + len(FIELDS)]) == values
+            and row.source == source
+            and row.source_removed_at is None  # a record read again was restored at its source
+        )
         if same and row.source_updated_at == changed_at:
             result.unchanged += 1
             continue
@@ -207,7 +218,9 @@ def apply_page(
         conn, ACCOUNTS_TABLE, inserts, {"created_at": now, "updated_at": now, "source": source}
     )
     result.created = len(ids)
-    update_rows(conn, ACCOUNTS_TABLE, updates, {"updated_at": now, "source": source})
+    update_rows(
+        conn, ACCOUNTS_TABLE, updates, {"updated_at": now, "source": source, "source_removed_at": None}
+    )
     history = [
         {"account_id": i, "from_tier": None, "to_tier": tier, "detail": detail}
         for i, (tier, detail) in zip(ids, new_meta, strict=True)
@@ -218,3 +231,30 @@ def apply_page(
     record_health_changes(session, health, now)
     result.moves = [TierMove(*m) for m in moves]
     return result
+
+
+def mark_removed(
+    session: Session, source: str, removed: Sequence[tuple[str, datetime | None]], now: datetime
+) -> int:
+    """Mark the accounts whose source record was archived or deleted there (at that time, else `now`).
+    The account stays with its decisions, overrides and history: /tier says it is gone at its source,
+    and no tier is pushed to the record. Already marked ones are left as they are (idempotent)."""
+    if not removed:
+        return 0
+    c = ACCOUNTS_TABLE.c
+    when = dict(removed)
+    rows = session.execute(
+        select(c.id, c.source_id).where(
+            c.source == source, c.source_id.in_(list(when)), c.source_removed_at.is_(None)
+        )
+    ).all()
+    if not rows:
+        return 0
+    bump_version(session, ACCOUNTS)  # cached /tier cards show it
+    stmt = (
+        update(ACCOUNTS_TABLE)
+        .where(c.id == bindparam("b_id"))
+        .values(source_removed_at=bindparam("b_at"), updated_at=now)
+    )
+    session.connection().execute(stmt, [{"b_id": r.id, "b_at": when[r.source_id] or now} for r in rows])
+    return len(rows)

@@ -151,6 +151,25 @@ class HubSpotClient:
         else:
             yield from self._search(state, properties)
 
+    def removed(self) -> Iterator[list[tuple[str, datetime | None]]]:
+        """Archived companies (`GET /crm/v3/objects/companies?archived=true`), 100 a page. The search
+        API never returns them, and the list cannot be filtered by time: every run reads it whole
+        (archived companies are few; 10,000 are 100 requests)."""
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": self.page_size, "archived": "true", "properties": ID}
+            if after:
+                params["after"] = after
+            body = self._call("GET", "/crm/v3/objects/companies", params=params)
+            yield [
+                (str(item["id"]), parse_time(item.get("archivedAt")))
+                for item in body["results"]
+                if isinstance(item, dict) and item.get("id") is not None
+            ]
+            after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            if after is None:
+                return
+
     def _list(self, state: dict[str, Any], properties: list[str]) -> Iterator[Page]:
         started = state.get("started") or _ms(datetime.now(UTC))
         after = state.get("after")

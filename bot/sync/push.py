@@ -74,7 +74,7 @@ def changed_tiers(db: Database, target: str = ZENDESK) -> list[tuple[str, int, s
     else:
         remote = Account.source_id
         stmt = select(remote, Account.id, Account.tier).where(
-            Account.source == target, Account.source_id.is_not(None)
+            Account.source == target, Account.source_id.is_not(None), Account.source_removed_at.is_(None)
         )
     stmt = (
         stmt.outerjoin(PushedTier, and_(pushed.target == target, pushed.remote_id == remote))

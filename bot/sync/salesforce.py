@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 NAME = "salesforce"
 STAMP = "SystemModstamp"
 BATCH = 200  # sObject Collections take at most 200 records
+DELETED_DAYS = 14  # the delete log answers for at most 15 days back
 
 
 class _SessionExpired(Exception):
@@ -152,6 +153,26 @@ class SalesforceClient:
         if not isinstance(body, dict) or not isinstance(body.get("records"), list):
             raise SourceFailed(NAME, f"{describe(response)} without a records list")
         return body
+
+    def removed(self) -> Iterator[list[tuple[str, datetime | None]]]:
+        """Accounts deleted in the last DELETED_DAYS (`GET .../sobjects/Account/deleted/?start=&end=`;
+        Salesforce keeps 15 days of its delete log). One request; marking is idempotent, so every run
+        reads the whole window and a run missed for days loses nothing younger than that."""
+        end = datetime.now(UTC).replace(second=0, microsecond=0)
+        start = end - timedelta(days=DELETED_DAYS)
+        params = {"start": start.isoformat(), "end": end.isoformat()}
+        response = self._request(
+            "GET", f"/services/data/{self.version}/sobjects/Account/deleted/", params=params
+        )
+        body = json_of(NAME, response)
+        records = body.get("deletedRecords") if isinstance(body, dict) else None
+        if not isinstance(records, list):
+            raise SourceFailed(NAME, f"{describe(response)} without a deletedRecords list")
+        yield [
+            (str(r["id"]), parse_time(r.get("deletedDate")))
+            for r in records
+            if isinstance(r, dict) and r.get("id")
+        ]
 
     def update_field(self, field: str, values: Sequence[tuple[str, str]]) -> JobResult:
         """Set `field` on up to 200 Accounts (Id, value) with one sObject Collections update. With

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from bot.policy.model import Policy
 from bot.sync import state
-from bot.sync.accounts import PageResult, TierMove, Tiers, apply_page
+from bot.sync.accounts import PageResult, TierMove, Tiers, apply_page, mark_removed
 from bot.sync.errors import SyncBusy, SyncError
 from bot.sync.helpdesk import ORGS, apply_orgs, apply_tickets, upsert_rows
 from bot.sync.prefetch import grouped, prefetch
@@ -56,7 +56,9 @@ class SyncSummary:
     records: int
     seconds: float
     error: str | None = None
-    deleted: int = 0  # records deleted at the source and removed here (helpdesk tickets)
+    # Deleted at the source: helpdesk tickets deleted here; CRM records archived or deleted there,
+    # whose accounts are marked (Account.source_removed_at), never deleted.
+    deleted: int = 0
 
     @property
     def records_per_second(self) -> float:
@@ -170,6 +172,11 @@ def sync_accounts(
             tally.add(result, len(page.records))
             if progress is not None:
                 progress(tally.records, page.total)
+        for removed in source_client.removed():  # archived or deleted there: marked, never deleted here
+            with db.session() as session:
+                marked = mark_removed(session, source, removed, now)
+                state.renew(session, source, lease.holder, lease.clock())
+            tally.add(PageResult(deleted=marked), 0)
 
     return _run(db, source, now, body)
 

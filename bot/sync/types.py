@@ -33,6 +33,11 @@ class AccountSource(Protocol):
         """Pages of RemoteAccount from `cursor` (None or full: from the start)."""
         ...
 
+    def removed(self) -> Iterator[Sequence[tuple[str, datetime | None]]]:
+        """Batches of (record id, when) of records archived or deleted at the source, as far back as
+        the source keeps them."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class RemoteOrg:

@@ -51,7 +51,8 @@ class FakeHubSpot(FakeServer):
         self.modified: dict[int, int] = {}  # touched companies: id -> ms
         self.props: dict[int, dict[str, Any]] = {}  # property overrides
         self._cache: dict[Any, list[int]] = {}
-        self.archived: set[int] = set()  # batch updates answer OBJECT_NOT_FOUND for these
+        self.archived: set[int] = set()  # not listed, not searched; batch updates answer OBJECT_NOT_FOUND
+        self.archived_at: dict[int, int] = {}
         self.batch_updates: list[list[dict[str, Any]]] = []  # every batch/update's inputs
 
     # -- data -----------------------------------------------------------------------------------
@@ -114,14 +115,38 @@ class FakeHubSpot(FakeServer):
             return self._batch_update(request.body or {})
         return 404, {}, {"status": "error", "message": "Not found", "category": "OBJECT_NOT_FOUND"}
 
+    def archive(self, ids: list[int], at_ms: int) -> None:
+        """Archive companies: lists and searches leave them out; `?archived=true` lists only them."""
+        for i in ids:
+            self.archived.add(i)
+            self.archived_at[i] = at_ms
+        self._cache.clear()
+
+    def _archived(self, request: Request) -> Answer:
+        limit = min(int(request.query.get("limit", 10)), 100)
+        after = int(request.query.get("after", 0))
+        ids = sorted(i for i in self.archived if i > after)
+        page = ids[:limit]
+        results = []
+        for i in page:
+            company = self.company(i, ["hs_object_id"])
+            company.update(archived=True, archivedAt=iso(self.archived_at.get(i, BASE_MS)))
+            results.append(company)
+        body: dict[str, Any] = {"results": results}
+        if len(ids) > limit:
+            body["paging"] = {"next": {"after": str(page[-1]), "link": None}}
+        return 200, LIMITS, body
+
     def _list(self, request: Request) -> Answer:
+        if request.query.get("archived") == "true":
+            return self._archived(request)
         limit = min(int(request.query.get("limit", 10)), 100)
         after = int(request.query.get("after", 0))
         properties = (
             request.query.get("properties", "").split(",") if request.query.get("properties") else None
         )
         ids = range(after + 1, min(after + limit, self.n) + 1)
-        results = [self.company(i, properties) for i in ids]
+        results = [self.company(i, properties) for i in ids if i not in self.archived]
         self.count(len(results))
         body: dict[str, Any] = {"results": results}
         if ids and ids[-1] < self.n:
@@ -187,7 +212,7 @@ class FakeHubSpot(FakeServer):
         sort = (body.get("sorts") or [{"propertyName": "hs_object_id"}])[0]["propertyName"]
         ids = self._matching(groups[0]["filters"], sort)
         page = ids[after : after + limit]
-        results = [self.company(i, body.get("properties")) for i in page]
+        results = [self.company(i, body.get("properties")) for i in page if i not in self.archived]
         self.count(len(results))
         out: dict[str, Any] = {"total": len(ids), "results": results}
         if after + limit < len(ids):

@@ -55,6 +55,7 @@ class FakeSalesforce(FakeServer):
         self.locators: dict[str, tuple[list[int], int, list[str]]] = {}
         self.usage = 0
         self.deleted: set[int] = set()  # updates answer ENTITY_IS_DELETED for these
+        self.deleted_at: dict[int, float] = {}  # and the delete log lists these (`delete`)
         self.collection_updates: list[dict[str, Any]] = []  # every composite/sobjects PATCH body
 
     def issue_token(self) -> str:
@@ -118,6 +119,8 @@ class FakeSalesforce(FakeServer):
         limits = {"Sforce-Limit-Info": f"api-usage={self.usage}/15000"}
         if request.path == f"/services/data/{self.version}/composite/sobjects" and request.method == "PATCH":
             return self._update(request.body or {}, limits)
+        if request.path == f"/services/data/{self.version}/sobjects/Account/deleted/":
+            return 200, limits, self._deleted(request.query)
         prefix = f"/services/data/{self.version}/query"
         if request.path == prefix:
             return 200, limits, self._query(request.query.get("q", ""))
@@ -138,11 +141,13 @@ class FakeSalesforce(FakeServer):
         m = _WHERE.search(soql)
         if m is None:
             ids = [*(i for i in range(1, self.n + 1) if i not in self.stamps), *self.stamps]
+            ids = [i for i in ids if i not in self.deleted_at]
         else:
             mark, last = _parse(m["mark"]), m["id"]
             first = max(1, int(mark - BASE_S))
             ids = [*(i for i in range(first, self.n + 1) if i not in self.stamps), *self.stamps]
             ids = [i for i in ids if self.stamp(i) > mark or (self.stamp(i) == mark and sf_id(i) > last)]
+            ids = [i for i in ids if i not in self.deleted_at]
         ids.sort(key=lambda i: (self.stamp(i), sf_id(i)))
         return self._batch(ids, 0, columns)
 
@@ -182,3 +187,21 @@ class FakeSalesforce(FakeServer):
             self.values.setdefault(i, {}).update(values)
             results.append({"id": sf_id(i), "success": True, "errors": []})
         return 200, limits, results
+
+    def delete(self, ids: list[int], at: float) -> None:
+        """Delete Accounts: queries leave them out, the delete log lists them, updates refuse them."""
+        for i in ids:
+            self.deleted.add(i)
+            self.deleted_at[i] = at
+
+    def _deleted(self, query: dict[str, str]) -> dict[str, Any]:
+        start, end = _parse(query["start"]), _parse(query["end"])
+        return {
+            "deletedRecords": [
+                {"id": sf_id(i), "deletedDate": sf_time(at)}
+                for i, at in sorted(self.deleted_at.items())
+                if start <= at <= end
+            ],
+            "earliestDateAvailable": sf_time(end - 15 * 86400),
+            "latestDateCovered": sf_time(end),
+        }

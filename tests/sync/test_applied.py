@@ -3,6 +3,7 @@ database can store, and tickets deleted at the helpdesk gone from the open set."
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -10,15 +11,17 @@ from sqlalchemy import func, select
 from bot.policy.model import Policy
 from bot.sync import service
 from bot.sync.hubspot import HubSpotClient
+from bot.sync.push import changed_tiers
 from bot.sync.zendesk import ZendeskClient
 from storage.db import Database
-from storage.models import Account
+from storage.models import Account, TierChange
 from storage.models.alerts import AlertDue, HealthChange
 from storage.models.tickets import Ticket, TicketEvent
 from storage.versions import TICKETS, read_version
 from tests.fakes.hubspot import BASE_MS, FakeHubSpot
+from tests.fakes.salesforce import FakeSalesforce, sf_id
 from tests.fakes.zendesk import BASE_S, FakeZendesk
-from tests.sync.conftest import NOW
+from tests.sync.conftest import NOW, salesforce_client
 
 
 def account(db: Database, source_id: str) -> Account:
@@ -118,3 +121,51 @@ def test_a_ticket_sync_that_changes_tickets_bumps_the_tickets_version(
     service.sync_tickets(db, policy, NOW, zendesk_client, "support_tier")  # nothing new
     with db.session() as session:
         assert read_version(session, TICKETS) == after
+
+
+def test_an_archived_hubspot_company_marks_its_account_removed_there_and_a_restore_clears_it(
+    db: Database, policy: Policy, hubspot: FakeHubSpot, hubspot_client: HubSpotClient
+) -> None:
+    service.sync_accounts(db, policy, NOW, hubspot_client, full=True, tier_field="support_tier")
+    archived_ms = BASE_MS + 10**9
+    hubspot.archive([4, 5], archived_ms)
+    summary = service.sync_accounts(db, policy, NOW, hubspot_client, tier_field="support_tier")
+    assert summary.status == "ok" and summary.deleted == 2
+    gone = account(db, "4")
+    assert gone.source_removed_at is not None and gone.source_removed_at.timestamp() * 1000 == archived_ms
+    assert account(db, "6").source_removed_at is None
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Account)) == 250  # nothing deleted here
+        assert (
+            session.scalar(
+                select(func.count()).select_from(TierChange).where(TierChange.account_id == gone.id)
+            )
+            == 1
+        )
+    # No tier is pushed to an archived company; marking again is a no-op.
+    assert {r for r, _, _ in changed_tiers(db, "hubspot")} & {"4", "5"} == set()
+    assert service.sync_accounts(db, policy, NOW, hubspot_client).deleted == 0
+    # Restored in HubSpot (modified again): read again, the mark is cleared.
+    hubspot.archived.discard(4)
+    hubspot.touch([4], int(time.time() * 1000))
+    again = service.sync_accounts(db, policy, NOW, hubspot_client)
+    assert again.updated == 1 and account(db, "4").source_removed_at is None
+    assert account(db, "5").source_removed_at is not None
+
+
+def test_a_deleted_salesforce_account_is_marked_from_the_delete_log(
+    db: Database, policy: Policy, salesforce: FakeSalesforce
+) -> None:
+    client = salesforce_client(salesforce)
+    try:
+        service.sync_accounts(db, policy, NOW, client, full=True)
+        deleted_at = time.time() - 3 * 86400
+        salesforce.delete([7], deleted_at)
+        summary = service.sync_accounts(db, policy, NOW, client)
+        assert summary.status == "ok" and summary.deleted == 1
+        removed = account(db, sf_id(7)).source_removed_at
+        assert removed is not None and abs(removed.timestamp() - int(deleted_at)) < 1
+        log = salesforce.calls_to("/sobjects/Account/deleted/")[-1]
+        assert {"start", "end"} <= set(log.query)
+    finally:
+        client.close()

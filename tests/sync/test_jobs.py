@@ -111,7 +111,8 @@ def test_a_refused_record_is_named_in_the_job_note(
     db: Database, policy: Policy, hubspot: FakeHubSpot, zendesk: FakeZendesk
 ) -> None:
     services = make_services(db, policy, hubspot, zendesk)
+    run(services, jobs.run_sync_accounts)
     services.settings.hubspot_tier_property = "support_tier"
-    hubspot.archived = {3}
-    notes = run(services, jobs.run_sync_accounts).notes
+    hubspot.archived = {3}  # archived after the sync read it
+    notes = run(services, jobs.run_push_tiers).notes
     assert notes[-1].startswith("push-tiers hubspot: 249 written, 1 failed (3: OBJECT_NOT_FOUND: ")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from bot.policy.model import Policy
 from bot.sync import service
@@ -176,7 +176,7 @@ def test_the_account_sync_reads_the_tier_field_back_so_only_differences_are_writ
     assert service.push_target(db, NOW, target).pushed == 250
     # A fresh start (no push recorded): the tiers the CRM already holds are read, not written again.
     with db.session() as session:
-        session.execute(PushedTier.__table__.delete())
+        session.execute(delete(PushedTier))
     search = hubspot.calls_to("/crm/v3/objects/companies")
     service.sync_accounts(db, policy, NOW, hubspot_client, full=True, tier_field=PROP)
     assert PROP in hubspot.calls_to("/crm/v3/objects/companies")[len(search)].query["properties"].split(",")
