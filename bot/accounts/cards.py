@@ -47,6 +47,7 @@ class AccountCard:
     tickets: TicketSummary | None = None
     source: str | None = None  # the CRM the data is synced from (bot/sync), and when it last changed there
     source_updated_at: datetime | None = None
+    source_removed_at: datetime | None = None  # archived or deleted there; the account stays here
 
 
 def card_valid_until(card: AccountCard | None, now: datetime) -> datetime | None:
@@ -83,6 +84,7 @@ def card_statement() -> Any:
             Account.region,
             Account.source,
             Account.source_updated_at,
+            Account.source_removed_at,
             TierOverride.tier,
             TierOverride.reason,
             TierOverride.set_by,
@@ -139,6 +141,7 @@ def read_card(
         region=row.region,
         source=row.source,
         source_updated_at=row.source_updated_at,
+        source_removed_at=row.source_removed_at,
         result=result,
         tier=policy.tier(result.tier),
         decisions=tuple(decisions),

@@ -12,9 +12,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.cli.context import console, fail, is_tty, load_services
+from bot.services import Services
 from bot.sync import service
 from bot.sync.errors import SyncError
-from bot.sync.sources import CRMS, crm_client, helpdesk_client
+from bot.sync.push import RECORD, TARGETS
+from bot.sync.sources import CRMS, crm_client, helpdesk_client, open_push_target, push_targets, tier_field
 
 SHOWN = 20
 Full = Annotated[bool, typer.Option("--full", help="Re-read everything instead of what changed.")]
@@ -39,7 +41,31 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "never"
 
 
-def _print_summary(s: service.SyncSummary) -> None:
+def _push_all(services: Services, targets: list[str] | None = None) -> bool:
+    """Push to every configured target; False when one stopped or could not start."""
+    ok = True
+    for name in targets if targets is not None else push_targets(services.settings):
+        try:
+            with open_push_target(services.settings, name) as target:
+                result = service.push_target(services.db, services.clock(), target)
+        except SyncError as exc:
+            console.print(f"push-{name}: {exc.message}", markup=False)
+            ok = False
+            continue
+        what = RECORD.get(name, "record")
+        console.print(
+            f"{name}: {result.pushed:,} tier(s) written to {target.field}, {result.failures:,} failed.",
+            markup=False,
+        )
+        for remote, reason in result.failed[:SHOWN]:
+            console.print(f"  {what} {remote}: {reason}", markup=False)
+        if result.error is not None:
+            console.print(f"  stopped: {result.error} (the next push resumes)", markup=False)
+            ok = False
+    return ok
+
+
+def _print_summary(s: service.SyncSummary, *, stop: bool = True) -> None:
     counts = (
         f"{s.created:,} created, {s.updated:,} updated, {s.unchanged:,} unchanged, {s.rejected:,} rejected, "
         f"{s.tier_changes:,} tier change(s)"
@@ -52,7 +78,11 @@ def _print_summary(s: service.SyncSummary) -> None:
         console.print(f"  rejected {reject.record_id} [{reject.field}]: {reject.reason}", markup=False)
     if s.rejected > len(s.rejects[:SHOWN]):
         console.print(f"  … {s.rejected - len(s.rejects[:SHOWN])} more rejects (tierbot sync status)")
-    if s.error is not None:
+    if s.deleted and s.source in CRMS:
+        console.print(f"  {s.deleted:,} archived or deleted there: marked, decisions kept.", markup=False)
+    elif s.deleted:
+        console.print(f"  {s.deleted:,} deleted there: removed here.", markup=False)
+    if s.error is not None and stop:
         fail(f"stopped: {s.error} (the next run resumes where this one stopped)")
 
 
@@ -66,8 +96,11 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
     def sync_accounts(
         source: Annotated[str, typer.Option("--source", help="hubspot or salesforce")],
         full: Full = False,
+        no_push: Annotated[
+            bool, typer.Option("--no-push", help="Do not write the tiers to the helpdesk and CRMs after.")
+        ] = False,
     ) -> None:
-        """Read changed accounts from a CRM, re-tier them, and report."""
+        """Read changed accounts from a CRM, re-tier them, report, and push changed tiers."""
         if source not in CRMS:
             fail(f"--source must be one of {', '.join(CRMS)}")
         services = load_services()
@@ -75,12 +108,24 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
             client = crm_client(services.settings, source)
             with _progress(f"Syncing {source}") as progress:
                 summary = service.sync_accounts(
-                    services.db, services.policy, services.clock(), client, full, progress
+                    services.db,
+                    services.policy,
+                    services.clock(),
+                    client,
+                    full,
+                    progress,
+                    tier_field(services.settings, source),
                 )
             client.close()
         except SyncError as exc:
             fail(str(exc))
-        _print_summary(summary)
+        _print_summary(summary, stop=False)
+        # Pages applied before a stop re-tiered their accounts: those tiers are pushed all the same.
+        pushed = no_push or _push_all(services)
+        if summary.error is not None:
+            fail(f"stopped: {summary.error} (the next run resumes where this one stopped)")
+        if not pushed:
+            fail("the accounts are synced; a tier push did not finish (tierbot sync push-tiers retries it)")
 
     @sync_app.command("tickets")
     def sync_tickets(
@@ -110,22 +155,25 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         _print_summary(summary)
 
     @sync_app.command("push-tiers")
-    def push_tiers() -> None:
-        """Write changed tiers to the helpdesk organizations' tier field (ZENDESK_TIER_FIELD)."""
+    def push_tiers(
+        target: Annotated[
+            str | None,
+            typer.Option("--target", help="zendesk, hubspot or salesforce (default: all configured)"),
+        ] = None,
+    ) -> None:
+        """Write changed tiers to the helpdesk organizations (ZENDESK_TIER_FIELD) and to each CRM with a
+        tier field (HUBSPOT_TIER_PROPERTY, SALESFORCE_TIER_FIELD)."""
+        if target is not None and target not in TARGETS:
+            fail(f"--target must be one of {', '.join(TARGETS)}")
         services = load_services()
-        try:
-            client = helpdesk_client(services.settings)
-            result = service.push_tiers(
-                services.db, services.clock(), client, services.settings.zendesk_tier_field
+        names = [target] if target is not None else push_targets(services.settings)
+        if not names:
+            fail(
+                "no push target is configured: set the ZENDESK_* settings, HUBSPOT_TIER_PROPERTY or "
+                "SALESFORCE_TIER_FIELD"
             )
-            client.close()
-        except SyncError as exc:
-            fail(str(exc))
-        console.print(f"{result.target}: {result.pushed:,} tier(s) written, {len(result.failed)} failed.")
-        for remote, reason in result.failed[:SHOWN]:
-            console.print(f"  organization {remote}: {reason}", markup=False)
-        if result.error is not None:
-            fail(f"stopped: {result.error}")
+        if not _push_all(services, names):
+            raise typer.Exit(1)
 
     @sync_app.command("status")
     def status() -> None:

@@ -4,7 +4,8 @@ Each runs every scheduler tick but does work only for configured sources whose l
 SYNC_INTERVAL_MINUTES ago or more (the sync state row says when), so they are every-tick JobSpecs
 (`JOBS`). They write only to the database (posts=False). A source another process is
 syncing (a manual `tierbot sync`) is skipped with a note; a stopped run is noted with its reason and
-resumes at the next interval.
+resumes at the next interval. `sync-accounts` pushes tiers to every target right after a CRM sync;
+`push-tiers` pushes after the interval or after any sync that finished since its last push.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from bot.services import Services
 from bot.sync import service, state
 from bot.sync.errors import SyncBusy, SyncError
 from bot.sync.helpdesk import ORGS
-from bot.sync.sources import configured_crms, crm_client, has_helpdesk, helpdesk_client
+from bot.sync.sources import (
+    CRMS,
+    configured_crms,
+    crm_client,
+    has_helpdesk,
+    helpdesk_client,
+    open_push_target,
+    push_targets,
+    tier_field,
+)
 from storage.db import Database
 
 SYNC_ACCOUNTS = "sync-accounts"
@@ -38,8 +48,12 @@ def _line(summary: service.SyncSummary) -> str:
 
 
 def run_sync_accounts(ctx: JobContext[Services]) -> None:
+    """Each due CRM, then (when one ran) the tier push to every target: the issue's "and the
+    scheduler, after each account sync". The push holds each target's own lease and state row, as
+    the push-tiers job does, so the two never write one target at once."""
     services = ctx.services
     settings = services.settings
+    ran = False
     for source in configured_crms(settings):
         if ctx.dry_run:
             ctx.note(f"{source}: dry run, not synced")
@@ -48,11 +62,17 @@ def run_sync_accounts(ctx: JobContext[Services]) -> None:
             continue
         client = crm_client(settings, source)
         try:
-            ctx.note(_line(service.sync_accounts(services.db, services.policy, ctx.at, client)))
+            summary = service.sync_accounts(
+                services.db, services.policy, ctx.at, client, tier_field=tier_field(settings, source)
+            )
+            ctx.note(_line(summary))
+            ran = True  # a stopped run applied its pages before it stopped: their tiers are pushed too
         except SyncBusy as exc:
             ctx.note(f"{source}: skipped, {exc.message}")
         finally:
             client.close()
+    if ran:
+        _push(ctx, due_only=False)
 
 
 def run_sync_tickets(ctx: JobContext[Services]) -> None:
@@ -74,23 +94,47 @@ def run_sync_tickets(ctx: JobContext[Services]) -> None:
         client.close()
 
 
-def run_push_tiers(ctx: JobContext[Services]) -> None:
-    """After the account syncs of the same tick: write changed tiers to the helpdesk."""
+def _push_due(db: Database, lease: str, now: datetime, minutes: int) -> bool:
+    """A push is due after the interval, or when a sync finished at or after its last start: an
+    account sync that stopped before its own push, organizations the ticket sync just linked. (Runs of
+    one tick share `now`, hence "at or after"; it costs one more query-only push at the next tick.)"""
+    rows = {s.source: s for s in state.states(db)}
+    last = rows.get(lease)
+    started = last.last_started_at if last is not None else None
+    if started is None or now - started >= timedelta(minutes=minutes):
+        return True
+    return any(
+        (row := rows.get(source)) is not None
+        and row.last_success_at is not None
+        and row.last_success_at >= started
+        for source in (*CRMS, ORGS)
+    )
+
+
+def _push(ctx: JobContext[Services], *, due_only: bool) -> None:
     services = ctx.services
     settings = services.settings
-    if not has_helpdesk(settings) or ctx.dry_run:
-        return
-    if not _due(services.db, "push-zendesk", ctx.at, settings.sync_interval_minutes):
-        return
-    client = helpdesk_client(settings)
-    try:
-        result = service.push_tiers(services.db, ctx.at, client, settings.zendesk_tier_field)
-        text = f"push-tiers: {result.pushed} written, {len(result.failed)} failed"
+    for name in push_targets(settings):
+        lease = f"push-{name}"
+        if due_only and not _push_due(services.db, lease, ctx.at, settings.sync_interval_minutes):
+            continue
+        try:
+            with open_push_target(settings, name) as target:
+                result = service.push_target(services.db, ctx.at, target)
+        except SyncError as exc:
+            ctx.note(f"push-tiers {name}: skipped, {exc.message}")
+            continue
+        text = f"push-tiers {name}: {result.pushed} written, {result.failures} failed"
+        if result.failed:
+            text += " (" + "; ".join(f"{remote}: {why}" for remote, why in result.failed[:3]) + ")"
         ctx.note(text if result.error is None else f"{text}; stopped: {result.error}")
-    except SyncError as exc:
-        ctx.note(f"push-tiers: skipped, {exc}")
-    finally:
-        client.close()
+
+
+def run_push_tiers(ctx: JobContext[Services]) -> None:
+    """Write changed tiers to every configured target (the helpdesk, and each CRM with a tier field)."""
+    if ctx.dry_run:
+        return
+    _push(ctx, due_only=True)
 
 
 # For bot.jobs.all_jobs(): the lead wires these in (`*sync.JOBS`).
@@ -99,6 +143,6 @@ JOBS: list[JobSpec[Services]] = [
             run_sync_accounts, posts=False),
     JobSpec(SYNC_TICKETS, "Sync organizations and changed tickets from Zendesk every SYNC_INTERVAL_MINUTES.",
             run_sync_tickets, posts=False),
-    JobSpec(PUSH_TIERS, "Write changed tiers to the Zendesk organization field (ZENDESK_TIER_FIELD).",
+    JobSpec(PUSH_TIERS, "Write changed tiers to Zendesk (ZENDESK_TIER_FIELD) and to each CRM with a tier field.",
             run_push_tiers, posts=False),
 ]  # fmt: skip

@@ -3,7 +3,8 @@
 A record is matched by (source, source_id); failing that, an account imported from CSV with the same
 external id is adopted (it gains the source). Writes are the CSV import's bulk statements; the tier
 history gets what `record_tier` writes (one entry per new account and per moved tier), with cause
-"sync", so 100 records cost a handful of statements, not hundreds.
+"sync", so 100 records cost a handful of statements, not hundreds. A changed health score of a stored
+account is recorded in the health history, as the CSV import does, so health alerts fire on synced data.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.accounts.bulk import ROW_ID, insert_rows, insert_with_ids, update_rows
 from bot.accounts.delta import Delta, RuleBasis, deltas_json, explain
 from bot.accounts.tiering import load_basis
+from bot.alerts.service import record_health_changes
 from bot.policy.evaluate import AccountFacts, Override, evaluate
 from bot.policy.model import Policy
 from bot.sync.records import FIELDS, Normaliser, Reject
@@ -31,6 +33,7 @@ CAUSE = "sync"
 ACCOUNTS_TABLE = cast(Table, Account.__table__)
 HISTORY_TABLE = cast(Table, TierChange.__table__)
 _AT = {name: i for i, name in enumerate(FIELDS)}
+_HEALTH = _AT["health_score"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,7 @@ class PageResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0  # removed at the source (a deleted helpdesk ticket)
     rejects: list[Reject] = field(default_factory=list)
     moves: list[TierMove] = field(default_factory=list)
 
@@ -116,9 +120,15 @@ def _stored(session: Session, where: Any) -> list[Any]:
     c = ACCOUNTS_TABLE.c
     return list(
         session.execute(
-            select(c.id, c.tier, c.source, c.source_id, c.source_updated_at, *(c[f] for f in FIELDS)).where(
-                where
-            )
+            select(
+                c.id,
+                c.tier,
+                c.source,
+                c.source_id,
+                c.source_updated_at,
+                *(c[f] for f in FIELDS),
+                c.source_removed_at,
+            ).where(where)
         )
     )
 
@@ -181,6 +191,7 @@ def apply_page(
     updates: list[dict[str, Any]] = []
     moves: list[tuple[int, str, str | None, str, str]] = []
     deltas: list[tuple[Delta, ...]] = []
+    health: list[tuple[int, int | None, int | None]] = []  # (account, old, new), as the CSV import records
     for sid, row in matched.items():
         values, changed_at = good[sid]
         if row is not None:
@@ -204,7 +215,12 @@ def apply_page(
             inserts.append(out)
             new_meta.append((tier, detail))
             continue
-        same = row.tier == tier and tuple(row[5:]) == values and row.source == source
+        same = (
+            row.tier == tier
+            and tuple(row[5 : 5 + len(FIELDS)]) == values
+            and row.source == source
+            and row.source_removed_at is None  # a record read again was restored at its source
+        )
         if same and row.source_updated_at == changed_at:
             result.unchanged += 1
             continue
@@ -214,10 +230,12 @@ def apply_page(
             result.unchanged += 1  # only the source's change time moved
             continue
         result.updated += 1
+        if row[5 + _HEALTH] != values[_HEALTH]:
+            health.append((row.id, row[5 + _HEALTH], values[_HEALTH]))
         if row.tier != tier:
             moves.append((row.id, values[0], row.tier, tier, detail))
             deltas.append(
-                tiers.explain(session, tuple(row[5:]), values, row.tier, tier, overrides.get(row.id))
+                tiers.explain(session, tuple(row[5 : 5 + len(FIELDS)]), values, row.tier, tier, overrides.get(row.id))
             )
     if not inserts and not updates:
         return result
@@ -229,7 +247,9 @@ def apply_page(
         conn, ACCOUNTS_TABLE, inserts, {"created_at": now, "updated_at": now, "source": source}
     )
     result.created = len(ids)
-    update_rows(conn, ACCOUNTS_TABLE, updates, {"updated_at": now, "source": source})
+    update_rows(
+        conn, ACCOUNTS_TABLE, updates, {"updated_at": now, "source": source, "source_removed_at": None}
+    )
     history: list[dict[str, Any]] = [
         {"account_id": i, "from_tier": None, "to_tier": tier, "detail": detail, "delta": None}
         for i, (tier, detail) in zip(ids, new_meta, strict=True)
@@ -239,5 +259,34 @@ def apply_page(
         for m, d in zip(moves, deltas, strict=True)
     ]
     insert_rows(conn, HISTORY_TABLE, history, {"cause": CAUSE, "actor": f"sync:{source}", "at": now})
+    # Health scores keep their old value with its time: health alerts read drops from these rows.
+    record_health_changes(session, health, now)
     result.moves = [TierMove(*m) for m in moves]
     return result
+
+
+def mark_removed(
+    session: Session, source: str, removed: Sequence[tuple[str, datetime | None]], now: datetime
+) -> int:
+    """Mark the accounts whose source record was archived or deleted there (at that time, else `now`).
+    The account stays with its decisions, overrides and history: /tier says it is gone at its source,
+    and no tier is pushed to the record. Already marked ones are left as they are (idempotent)."""
+    if not removed:
+        return 0
+    c = ACCOUNTS_TABLE.c
+    when = dict(removed)
+    rows = session.execute(
+        select(c.id, c.source_id).where(
+            c.source == source, c.source_id.in_(list(when)), c.source_removed_at.is_(None)
+        )
+    ).all()
+    if not rows:
+        return 0
+    bump_version(session, ACCOUNTS)  # cached /tier cards show it
+    stmt = (
+        update(ACCOUNTS_TABLE)
+        .where(c.id == bindparam("b_id"))
+        .values(source_removed_at=bindparam("b_at"), updated_at=now)
+    )
+    session.connection().execute(stmt, [{"b_id": r.id, "b_at": when[r.source_id] or now} for r in rows])
+    return len(rows)

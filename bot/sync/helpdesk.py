@@ -5,6 +5,11 @@ domain (`domain_names`), and only when exactly one account matches. Tickets are 
 organization. Ticket rows are stored as the CSV ticket import stores them, SLA outcomes included; a
 status that differs from the stored one also becomes a status event (at the ticket's updated_at), so
 SLA clocks pause and resume as the helpdesk's did between syncs.
+
+A ticket the export returns with status "deleted" (Zendesk keeps deleted tickets in the export) is
+deleted here too: it leaves the open set, so it stops alerting and breaching, and it leaves the
+digests and SLA attainment as it left the helpdesk's own reports. Its status events and pending
+alert steps go with it (foreign keys, ON DELETE CASCADE); the alert history keeps what was posted.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.policy.model import Calendar, Policy, SlaTarget
@@ -22,6 +27,7 @@ from bot.sla.state import events_by_ticket
 from bot.sync.accounts import PageResult
 from bot.sync.records import Reject
 from bot.sync.types import RemoteOrg, RemoteTicket
+from bot.text import storable
 from bot.tickets.importer import bulk_insert
 from bot.tickets.rows import TicketRow
 from storage.models import Account
@@ -30,6 +36,7 @@ from storage.models.tickets import SUBJECT_LENGTH, Ticket, TicketEvent
 
 ORGS = "zendesk-orgs"
 TARGET = "zendesk"
+DELETED = "deleted"
 SEVERITY = {"urgent": "sev1", "high": "sev2", "normal": "sev3", "low": "sev4", None: "sev3"}
 STATUS = {
     "new": "new",
@@ -145,7 +152,14 @@ def apply_tickets(
         )
         accounts = {r.remote_id: (r.id, r.tier) for r in rows}
     batch: dict[str, tuple[TicketRow, str]] = {}
+    gone = {t.id for t in tickets if t.status == DELETED}
+    if gone:
+        # A later record of the same ticket in this page (restored) is applied after the delete.
+        result.deleted = session.execute(delete(Ticket).where(Ticket.id.in_(gone))).rowcount  # type: ignore[attr-defined]
     for t in tickets:
+        if t.status == DELETED:
+            batch.pop(t.id, None)
+            continue
         status = STATUS.get(t.status)
         if status is None:
             result.rejects.append(Reject(t.id, "status", f"status {t.status!r} is not synced"))
@@ -165,8 +179,10 @@ def apply_tickets(
             else None
         )
         solved = t.solved_at or (t.updated_at if is_solved(status) else None)
-        subject = t.subject if len(t.subject) <= SUBJECT_LENGTH else t.subject[: SUBJECT_LENGTH - 1] + "…"
-        row = TicketRow(0, t.id, found[0], SEVERITY.get(t.priority, "sev3"), status, subject, t.assignee_id,
+        subject = storable(t.subject)
+        subject = subject if len(subject) <= SUBJECT_LENGTH else subject[: SUBJECT_LENGTH - 1] + "…"
+        assignee = storable(t.assignee_id) if t.assignee_id is not None else None
+        row = TicketRow(0, t.id, found[0], SEVERITY.get(t.priority, "sev3"), status, subject, assignee,
                         t.created_at, responded, solved, 0, t.replies, None)  # fmt: skip
         batch[t.id] = (row, found[1])
     if not batch:

@@ -9,6 +9,10 @@ offset: records modified meanwhile move to the end of the order and would shift 
 
 Full: `GET /crm/v3/objects/companies?limit=100&properties=...&after=...` (an id cursor, stable), and
 at its end the mark becomes the time the full run started.
+
+Tier writes: `POST /crm/v3/objects/companies/batch/update` with up to 100 inputs. HubSpot answers 200
+(status COMPLETE, every record in `results`) or 207 Multi-Status (the written ones in `results`, the
+others in `errors`, each naming its ids in `context.ids`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import httpx
 
 from bot.sync.errors import AuthFailed, RateLimitStop, SourceFailed
 from bot.sync.http import HTTP_TIMEOUT, Retry, describe, json_of, retry_after, send
-from bot.sync.types import Page, RemoteAccount
+from bot.sync.types import JobResult, Page, RemoteAccount
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,7 @@ NAME = "hubspot"
 SETTING = "HUBSPOT_TOKEN"
 SEARCH_CAP = 10_000
 PAGE = 100
+BATCH = 100  # batch/update takes at most 100 inputs
 MODIFIED = "hs_lastmodifieddate"
 ID = "hs_object_id"
 
@@ -106,6 +111,32 @@ class HubSpotClient:
             raise SourceFailed(NAME, f"{describe(response)} without a results list")
         return body
 
+    def update_property(self, prop: str, values: Sequence[tuple[str, str]]) -> JobResult:
+        """Set `prop` on up to 100 companies (company id, value) with one batch update."""
+        if len(values) > BATCH:
+            raise ValueError(f"batch/update takes at most {BATCH} companies")
+        payload = {"inputs": [{"id": i, "properties": {prop: v}} for i, v in values]}
+        self.requests += 1
+        response = send(
+            self.http, NAME, "POST", "/crm/v3/objects/companies/batch/update", check=check, json=payload
+        )
+        body = json_of(NAME, response)
+        if not isinstance(body, dict):
+            raise SourceFailed(NAME, f"{describe(response)} with an unexpected body")
+        done = {str(r.get("id")) for r in body.get("results") or () if isinstance(r, dict)}
+        failed: dict[str, str] = {}
+        for error in body.get("errors") or ():
+            if not isinstance(error, dict):
+                continue
+            reason = f"{error.get('category') or 'error'}: {str(error.get('message') or '')[:160]}"
+            for rid in (error.get("context") or {}).get("ids") or ():
+                if str(rid) not in done:
+                    failed[str(rid)] = reason
+        for rid, _ in values:  # neither written nor named in an error: not known to be written
+            if rid not in done and rid not in failed:
+                failed[rid] = f"not in HubSpot's answer ({response.status_code} {body.get('status')})"
+        return JobResult([i for i, _ in values if i in done], list(failed.items()))
+
     @staticmethod
     def _record(item: dict[str, Any]) -> RemoteAccount:
         props = item.get("properties") or {}
@@ -119,6 +150,25 @@ class HubSpotClient:
             yield from self._list(state if "started" in state else {}, properties)
         else:
             yield from self._search(state, properties)
+
+    def removed(self) -> Iterator[list[tuple[str, datetime | None]]]:
+        """Archived companies (`GET /crm/v3/objects/companies?archived=true`), 100 a page. The search
+        API never returns them, and the list cannot be filtered by time: every run reads it whole
+        (archived companies are few; 10,000 are 100 requests)."""
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": self.page_size, "archived": "true", "properties": ID}
+            if after:
+                params["after"] = after
+            body = self._call("GET", "/crm/v3/objects/companies", params=params)
+            yield [
+                (str(item["id"]), parse_time(item.get("archivedAt")))
+                for item in body["results"]
+                if isinstance(item, dict) and item.get("id") is not None
+            ]
+            after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            if after is None:
+                return
 
     def _list(self, state: dict[str, Any], properties: list[str]) -> Iterator[Page]:
         started = state.get("started") or _ms(datetime.now(UTC))

@@ -23,6 +23,7 @@ from bot.accounts.csv_cells import (
 )
 from bot.policy.model import SyncSource
 from bot.sync.types import RemoteAccount
+from bot.text import storable
 
 # Account columns a sync writes, in this order (also the order of AccountValues' fields).
 FIELDS = ("name", "name_key", "external_id", "domain", "acv", "usage_criticality", "strategic",
@@ -48,14 +49,15 @@ class Reject:
 
 
 def text_of(value: Any) -> str:
-    """An API value as the text a CSV cell would hold (None: empty; booleans: true/false)."""
+    """An API value as the text a CSV cell would hold (None: empty; booleans: true/false), without
+    the characters PostgreSQL refuses (NUL, lone surrogates), as the CSV import drops them."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return storable(str(value))
 
 
 class Normaliser:

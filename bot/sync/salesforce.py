@@ -8,6 +8,9 @@ key (query locators expire), and ordering by Id too makes ties at one stamp safe
 Auth: a given access token, or the OAuth 2.0 client-credentials flow at `{instance}/services/oauth2/token`;
 on INVALID_SESSION_ID the token is fetched again once, then the sync stops naming the setting.
 `403 REQUEST_LIMIT_EXCEEDED` stops the sync until the next run, without retrying.
+
+Tier writes: `PATCH /services/data/{version}/composite/sobjects` (sObject Collections, allOrNone
+false, up to 200 records), one SaveResult per record.
 """
 
 from __future__ import annotations
@@ -15,19 +18,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from bot.sync.errors import AuthFailed, RateLimitStop, SourceFailed
 from bot.sync.http import HTTP_TIMEOUT, Retry, describe, json_of, retry_after, send
-from bot.sync.types import Page, RemoteAccount
+from bot.sync.types import JobResult, Page, RemoteAccount
 
 log = logging.getLogger(__name__)
 
 NAME = "salesforce"
 STAMP = "SystemModstamp"
+BATCH = 200  # sObject Collections take at most 200 records
+DELETED_DAYS = 14  # the delete log answers for at most 15 days back
 
 
 class _SessionExpired(Exception):
@@ -122,7 +127,8 @@ class SalesforceClient:
             self.http.base_url = httpx.URL(str(body["instance_url"]).rstrip("/"))
         return str(token)
 
-    def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One call with the token: fetched when missing, and fetched again once on INVALID_SESSION_ID."""
         refreshed = False
         while True:
             if self._token is None:
@@ -131,9 +137,7 @@ class SalesforceClient:
             headers = {"Authorization": f"Bearer {self._token}"}
             self.requests += 1
             try:
-                response = send(
-                    self.http, NAME, "GET", path, check=self._check, params=params, headers=headers
-                )
+                response = send(self.http, NAME, method, path, check=self._check, headers=headers, **kwargs)
             except _SessionExpired as exc:
                 if self._client is None or refreshed:
                     raise AuthFailed(NAME, self.token_setting, f"{exc} (expired or revoked)") from None
@@ -141,10 +145,60 @@ class SalesforceClient:
                 self._token = None
                 continue
             self.api_usage = response.headers.get("Sforce-Limit-Info", self.api_usage)
-            body = json_of(NAME, response)
-            if not isinstance(body, dict) or not isinstance(body.get("records"), list):
-                raise SourceFailed(NAME, f"{describe(response)} without a records list")
-            return body
+            return response
+
+    def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        response = self._request("GET", path, params=params)
+        body = json_of(NAME, response)
+        if not isinstance(body, dict) or not isinstance(body.get("records"), list):
+            raise SourceFailed(NAME, f"{describe(response)} without a records list")
+        return body
+
+    def removed(self) -> Iterator[list[tuple[str, datetime | None]]]:
+        """Accounts deleted in the last DELETED_DAYS (`GET .../sobjects/Account/deleted/?start=&end=`;
+        Salesforce keeps 15 days of its delete log). One request; marking is idempotent, so every run
+        reads the whole window and a run missed for days loses nothing younger than that."""
+        end = datetime.now(UTC).replace(second=0, microsecond=0)
+        start = end - timedelta(days=DELETED_DAYS)
+        params = {"start": start.isoformat(), "end": end.isoformat()}
+        response = self._request(
+            "GET", f"/services/data/{self.version}/sobjects/Account/deleted/", params=params
+        )
+        body = json_of(NAME, response)
+        records = body.get("deletedRecords") if isinstance(body, dict) else None
+        if not isinstance(records, list):
+            raise SourceFailed(NAME, f"{describe(response)} without a deletedRecords list")
+        yield [
+            (str(r["id"]), parse_time(r.get("deletedDate")))
+            for r in records
+            if isinstance(r, dict) and r.get("id")
+        ]
+
+    def update_field(self, field: str, values: Sequence[tuple[str, str]]) -> JobResult:
+        """Set `field` on up to 200 Accounts (Id, value) with one sObject Collections update. With
+        allOrNone false each record succeeds or fails alone; the SaveResults come back in the order
+        of the records sent (a failed one may carry no id)."""
+        if len(values) > BATCH:
+            raise ValueError(f"composite/sobjects takes at most {BATCH} records")
+        payload = {
+            "allOrNone": False,
+            "records": [{"attributes": {"type": "Account"}, "id": i, field: v} for i, v in values],
+        }
+        response = self._request("PATCH", f"/services/data/{self.version}/composite/sobjects", json=payload)
+        body = json_of(NAME, response)
+        if not isinstance(body, list) or len(body) != len(values):
+            raise SourceFailed(NAME, f"{describe(response)} without one result per record")
+        done: list[str] = []
+        failed: list[tuple[str, str]] = []
+        for (rid, _), result in zip(values, body, strict=True):
+            if isinstance(result, dict) and result.get("success") is True:
+                done.append(rid)
+                continue
+            errors = (result.get("errors") if isinstance(result, dict) else None) or [{}]
+            first = errors[0] if isinstance(errors[0], dict) else {}
+            reason = f"{first.get('statusCode') or 'error'}: {str(first.get('message') or '')[:160]}"
+            failed.append((rid, reason.rstrip(": ")))
+        return JobResult(done, failed)
 
     def pages(self, cursor: str | None, full: bool, fields: Sequence[str]) -> Iterator[Page]:
         state: dict[str, Any] = json.loads(cursor) if cursor and not full else {}

@@ -15,23 +15,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.policy.model import Policy
 from bot.sync import links, sources, state
-from bot.sync.accounts import PageResult, TierMove, Tiers, apply_page
+from bot.sync.accounts import PageResult, TierMove, Tiers, apply_page, mark_removed
 from bot.sync.errors import SyncBusy, SyncError
-from bot.sync.helpdesk import ORGS, TARGET, apply_orgs, apply_tickets, upsert_rows
+from bot.sync.helpdesk import ORGS, apply_orgs, apply_tickets, upsert_rows
 from bot.sync.link_urls import LinkSources
 from bot.sync.links import LinkContext
 from bot.sync.prefetch import grouped, prefetch
+from bot.sync.push import RECORD, PushTarget, changed_tiers, record_seen, zendesk_target
 from bot.sync.records import Normaliser, Reject
 from bot.sync.types import AccountSource, HelpdeskSource
 from storage.db import Database
-from storage.models import Account
-from storage.models.sync import PushedTier, SyncLink
+from storage.models.sync import PushedTier
 from storage.versions import TICKETS, bump_version
 
 log = logging.getLogger(__name__)
@@ -62,6 +61,9 @@ class SyncSummary:
     records: int
     seconds: float
     error: str | None = None
+    # Deleted at the source: helpdesk tickets deleted here; CRM records archived or deleted there,
+    # whose accounts are marked (Account.source_removed_at), never deleted.
+    deleted: int = 0
 
     @property
     def records_per_second(self) -> float:
@@ -73,6 +75,7 @@ class _Tally:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0
     rejected: int = 0
     records: int = 0
     tier_changes: int = 0
@@ -83,6 +86,7 @@ class _Tally:
         self.created += page.created
         self.updated += page.updated
         self.unchanged += page.unchanged
+        self.deleted += page.deleted
         self.rejected += len(page.rejects)
         self.records += records
         self.tier_changes += len(page.moves)
@@ -91,13 +95,14 @@ class _Tally:
 
     def stats(self) -> dict[str, int]:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "rejected": self.rejected, "tier_changes": self.tier_changes}  # fmt: skip
+                "deleted": self.deleted, "rejected": self.rejected,
+                "tier_changes": self.tier_changes}  # fmt: skip
 
     def summary(self, source: str, seconds: float, error: str | None) -> SyncSummary:
         return SyncSummary(
             source, RunStatus.OK if error is None else RunStatus.STOPPED, self.created, self.updated,
             self.unchanged, self.rejected, tuple(self.rejects), self.tier_changes, tuple(self.moves),
-            self.records, seconds, error,
+            self.records, seconds, error, self.deleted,
         )  # fmt: skip
 
 
@@ -147,25 +152,36 @@ def sync_accounts(
     source_client: AccountSource,
     full: bool = False,
     progress: Progress | None = None,
+    tier_field: str | None = None,
 ) -> SyncSummary:
-    """Read changed (or, with `full`, all) accounts from a CRM and apply them page by page."""
+    """Read changed (or, with `full`, all) accounts from a CRM and apply them page by page. With
+    `tier_field` (HUBSPOT_TIER_PROPERTY, SALESFORCE_TIER_FIELD) the tier each record holds there is
+    read too, so that a push writes only the records whose tier differs."""
     source = source_client.name
     mapping = policy.sync.hubspot if source == "hubspot" else policy.sync.salesforce
     normalise = Normaliser(mapping)
     tiers = Tiers(policy, now)
+    fields = list(mapping.fields.mapped().values())
+    if tier_field and tier_field not in fields:
+        fields.append(tier_field)
 
     def body(lease: _Lease, tally: _Tally) -> None:
         cursor = state.read_cursor(db, source)
-        for page in grouped(
-            prefetch(source_client.pages(cursor, full, list(mapping.fields.mapped().values())))
-        ):
+        for page in grouped(prefetch(source_client.pages(cursor, full, fields))):
             with db.session() as session:
                 state.save_cursor(session, source, page.cursor, lease.holder, lease.clock())
                 result = apply_page(session, source, page.records, normalise, tiers, now)
                 state.add_rejects(session, source, result.rejects, now)
+                if tier_field:
+                    record_seen(session, source, page.records, tier_field, now)
             tally.add(result, len(page.records))
             if progress is not None:
                 progress(tally.records, page.total)
+        for removed in source_client.removed():  # archived or deleted there: marked, never deleted here
+            with db.session() as session:
+                marked = mark_removed(session, source, removed, now)
+                state.renew(session, source, lease.holder, lease.clock())
+            tally.add(PageResult(deleted=marked), 0)
 
     return _run(db, source, now, body)
 
@@ -200,8 +216,8 @@ def sync_tickets(
                 state.save_cursor(session, source, page.cursor, lease.holder, lease.clock())
                 result = apply_tickets(session, policy, page.records, now)
                 state.add_rejects(session, source, result.rejects, now)
-                if result.created or result.updated:
-                    bump_version(session, TICKETS)
+                if result.created or result.updated or result.deleted:
+                    bump_version(session, TICKETS)  # cached /tier cards and digests see the tickets
             tally.add(result, len(page.records))
             if progress is not None:
                 progress(tally.records, page.total)
@@ -214,54 +230,56 @@ class PushSummary:
     target: str
     status: RunStatus
     pushed: int
-    failed: tuple[tuple[str, str], ...]  # (remote id, reason)
+    failed: tuple[tuple[str, str], ...]  # (remote id, reason), the first KEPT_REJECTS
     seconds: float
     error: str | None = None
+    failures: int = 0  # all of them
 
 
-def changed_tiers(db: Database, target: str = TARGET) -> list[tuple[str, int, str]]:
-    """(organization id, account id, tier) of linked organizations whose tier differs from the last
-    one written (or read) there."""
-    pushed = PushedTier.__table__.c
-    with db.session() as session:
-        rows = session.execute(
-            select(SyncLink.remote_id, Account.id, Account.tier)
-            .join(Account, Account.id == SyncLink.account_id)
-            .outerjoin(PushedTier, and_(pushed.target == target, pushed.remote_id == SyncLink.remote_id))
-            .where(SyncLink.source == ORGS, or_(pushed.tier.is_(None), pushed.tier != Account.tier))
-            .order_by(SyncLink.remote_id)
-        )
-        return [(r.remote_id, r.id, r.tier) for r in rows]
-
-
-def push_tiers(db: Database, now: datetime, helpdesk: HelpdeskSource, tier_field: str) -> PushSummary:
-    """Write changed tiers to the helpdesk organization field, 100 organizations per update_many job;
-    every successful write is recorded so it is not repeated."""
-    target = f"push-{TARGET}"
+def push_target(db: Database, now: datetime, target: PushTarget) -> PushSummary:
+    """Write changed tiers to one target, `target.batch` records per call. Each written record is
+    recorded (PushedTier) with the run's lease renewal, so a stopped run resumes with what is left;
+    each record the vendor refused is named in the summary and kept as a reject of "push-{target}"
+    (`tierbot sync status`), and is tried again by the next push."""
     pushed = 0
+    failures = 0
     failed: list[tuple[str, str]] = []
 
     def body(lease: _Lease, tally: _Tally) -> None:
-        nonlocal pushed
-        todo = changed_tiers(db)
-        for start in range(0, len(todo), PUSH_BATCH):
-            chunk = todo[start : start + PUSH_BATCH]
-            result = helpdesk.set_organization_field(tier_field, [(org, tier) for org, _, tier in chunk])
+        nonlocal pushed, failures
+        todo = changed_tiers(db, target.name)
+        for start in range(0, len(todo), target.batch):
+            chunk = todo[start : start + target.batch]
+            result = target.write([(remote, tier) for remote, _, tier in chunk])
             done = set(result.done)
             rows = [
-                {"target": TARGET, "remote_id": org, "account_id": account, "tier": tier, "pushed_at": now}
-                for org, account, tier in chunk
-                if org in done
+                {"target": target.name, "remote_id": remote, "account_id": account, "tier": tier,
+                 "pushed_at": now}
+                for remote, account, tier in chunk
+                if remote in done
+            ]  # fmt: skip
+            what = RECORD.get(target.name, "record")
+            rejects = [
+                Reject(remote, target.field, f"{what} {remote}: {why}") for remote, why in result.failed
             ]
             with db.session() as session:
                 upsert_rows(session, PushedTier, ("target", "remote_id"), rows)
-                state.renew(session, target, lease.holder, lease.clock())
+                state.add_rejects(session, target.lease, rejects, now)
+                state.renew(session, target.lease, lease.holder, lease.clock())
             pushed += len(rows)
-            failed.extend(result.failed)
-            tally.add(PageResult(updated=len(rows)), len(chunk))
+            failures += len(result.failed)
+            failed.extend(result.failed[: KEPT_REJECTS - len(failed)])
+            tally.add(PageResult(updated=len(rows), rejects=rejects), len(chunk))
 
-    summary = _run(db, target, now, body)
-    return PushSummary(TARGET, summary.status, pushed, tuple(failed), summary.seconds, summary.error)
+    summary = _run(db, target.lease, now, body)
+    return PushSummary(
+        target.name, summary.status, pushed, tuple(failed), summary.seconds, summary.error, failures
+    )
+
+
+def push_tiers(db: Database, now: datetime, helpdesk: HelpdeskSource, tier_field: str) -> PushSummary:
+    """Write changed tiers to the helpdesk organization field, 100 organizations per update_many job."""
+    return push_target(db, now, zendesk_target(helpdesk, tier_field, PUSH_BATCH))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from bot.config import Settings
 from bot.sync.errors import NotConfigured
 from bot.sync.hubspot import HubSpotClient
 from bot.sync.link_urls import LinkSources, host_of, salesforce_hosts
+from bot.sync.push import PushTarget, hubspot_target, salesforce_target, zendesk_target
 from bot.sync.salesforce import SalesforceClient
 from bot.sync.zendesk import ZendeskClient
 
@@ -78,3 +82,49 @@ def link_sources(settings: Settings) -> LinkSources:
     classic, lightning = salesforce_hosts(settings.salesforce_instance_url if "salesforce" in crms else None)
     portal = (settings.hubspot_portal_id or "").strip() or None
     return LinkSources(frozenset(zendesk), "hubspot" in crms, portal, classic, lightning)
+def tier_field(settings: Settings, source: str) -> str | None:
+    """The CRM property or field tiers are pushed to, when set (read back by the account sync)."""
+    return {"hubspot": settings.hubspot_tier_property, "salesforce": settings.salesforce_tier_field}.get(
+        source
+    )
+
+
+def push_targets(settings: Settings) -> list[str]:
+    """Where tiers are written: the helpdesk when configured, and each configured CRM whose tier
+    property or field is set (HUBSPOT_TIER_PROPERTY, SALESFORCE_TIER_FIELD)."""
+    found = ["zendesk"] if has_helpdesk(settings) else []
+    crms = configured_crms(settings)
+    if "hubspot" in crms and settings.hubspot_tier_property:
+        found.append("hubspot")
+    if "salesforce" in crms and settings.salesforce_tier_field:
+        found.append("salesforce")
+    return found
+
+
+@contextmanager
+def open_push_target(settings: Settings, name: str) -> Iterator[PushTarget]:
+    """The target with its client, closed on leaving."""
+    if name not in push_targets(settings):
+        setting = {
+            "zendesk": "ZENDESK_*",
+            "hubspot": "HUBSPOT_TIER_PROPERTY",
+            "salesforce": "SALESFORCE_TIER_FIELD",
+        }
+        raise NotConfigured(f"push-{name}", f"not configured: set {setting.get(name, 'a known target')}")
+    if name == "zendesk":
+        helpdesk = helpdesk_client(settings)
+        try:
+            yield zendesk_target(helpdesk, settings.zendesk_tier_field)
+        finally:
+            helpdesk.close()
+        return
+    crm = crm_client(settings, name)
+    try:
+        if isinstance(crm, HubSpotClient):
+            assert settings.hubspot_tier_property
+            yield hubspot_target(crm, settings.hubspot_tier_property)
+        else:
+            assert settings.salesforce_tier_field
+            yield salesforce_target(crm, settings.salesforce_tier_field)
+    finally:
+        crm.close()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.sync.errors import SyncBusy
 from bot.sync.records import Reject
+from bot.text import storable
 from storage.db import Database
 from storage.models.sync import SyncReject, SyncState
 
@@ -103,9 +104,9 @@ def add_rejects(session: Session, source: str, rejects: Sequence[Reject], now: d
     rows = [
         {
             "source": source,
-            "record_id": r.record_id[:128],
-            "field": r.field[:64],
-            "reason": r.reason,
+            "record_id": storable(r.record_id)[:128],
+            "field": storable(r.field)[:64],
+            "reason": storable(r.reason),
             "at": now,
         }
         for r in rejects[-REJECTS_KEPT:]
@@ -139,7 +140,7 @@ def finish(
     if error is None:
         values.update(last_success_at=now)
     else:
-        values.update(last_error=error, last_error_at=now)
+        values.update(last_error=storable(error), last_error_at=now)  # it may quote a vendor's message
     with db.session() as session:
         session.execute(
             update(SyncState)

@@ -33,6 +33,11 @@ class AccountSource(Protocol):
         """Pages of RemoteAccount from `cursor` (None or full: from the start)."""
         ...
 
+    def removed(self) -> Iterator[Sequence[tuple[str, datetime | None]]]:
+        """Batches of (record id, when) of records archived or deleted at the source, as far back as
+        the source keeps them."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class RemoteOrg:
@@ -60,7 +65,8 @@ class RemoteTicket:
 
 @dataclass(frozen=True, slots=True)
 class JobResult:
-    """The outcome of an update_many job: ids written, and failures with their reason."""
+    """The outcome of one batch write (a Zendesk update_many job, a HubSpot batch update, a Salesforce
+    collection update): ids written, and failures with their reason."""
 
     done: Sequence[str]
     failed: Sequence[tuple[str, str]]

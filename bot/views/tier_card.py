@@ -98,6 +98,8 @@ def card_blocks(card: AccountCard, policy: Policy, *, shared_by: str | None = No
     )
     if card.source:
         changed = f", changed there {local_time(card.source_updated_at)}" if card.source_updated_at else ""
+        if card.source_removed_at is not None:
+            changed += f"; *archived or deleted there {local_time(card.source_removed_at)}* (kept here with its decisions)"
         blocks.append(
             context(f"Data from {SOURCE_NAMES.get(card.source, escape_mrkdwn(card.source))}{changed}")
         )

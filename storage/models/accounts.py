@@ -40,6 +40,8 @@ class Account(Base):
     source: Mapped[str | None] = mapped_column(String(32))
     source_id: Mapped[str | None] = mapped_column(String(128))
     source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When that record was archived or deleted there; the account and its decisions stay (shown on /tier).
+    source_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TierOverride(Base):

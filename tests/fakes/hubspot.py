@@ -1,6 +1,8 @@
 """HubSpot CRM v3 companies, as documented: list (`GET /crm/v3/objects/companies`, id-cursor paging),
 search (`POST .../search`: filterGroups, one sort, `after` offsets, at most 10,000 results per query,
-an `after` past the cap is a 400), 401 and 429 bodies, X-HubSpot-RateLimit-* headers.
+an `after` past the cap is a 400), batch update (`POST .../batch/update`, at most 100 inputs: 200 with
+status COMPLETE, or 207 Multi-Status naming the ids it could not find in `errors[].context.ids`), 401
+and 429 bodies, X-HubSpot-RateLimit-* headers.
 
 Companies are generated on demand from their number: company i has id str(i) and was last modified
 at BASE + i seconds, unless `touch` moved it later or `set` changed its properties.
@@ -49,6 +51,9 @@ class FakeHubSpot(FakeServer):
         self.modified: dict[int, int] = {}  # touched companies: id -> ms
         self.props: dict[int, dict[str, Any]] = {}  # property overrides
         self._cache: dict[Any, list[int]] = {}
+        self.archived: set[int] = set()  # not listed, not searched; batch updates answer OBJECT_NOT_FOUND
+        self.archived_at: dict[int, int] = {}
+        self.batch_updates: list[list[dict[str, Any]]] = []  # every batch/update's inputs
 
     # -- data -----------------------------------------------------------------------------------
     def modified_ms(self, i: int) -> int:
@@ -106,16 +111,42 @@ class FakeHubSpot(FakeServer):
             return self._list(request)
         if request.method == "POST" and request.path == "/crm/v3/objects/companies/search":
             return self._search(request.body or {})
+        if request.method == "POST" and request.path == "/crm/v3/objects/companies/batch/update":
+            return self._batch_update(request.body or {})
         return 404, {}, {"status": "error", "message": "Not found", "category": "OBJECT_NOT_FOUND"}
 
+    def archive(self, ids: list[int], at_ms: int) -> None:
+        """Archive companies: lists and searches leave them out; `?archived=true` lists only them."""
+        for i in ids:
+            self.archived.add(i)
+            self.archived_at[i] = at_ms
+        self._cache.clear()
+
+    def _archived(self, request: Request) -> Answer:
+        limit = min(int(request.query.get("limit", 10)), 100)
+        after = int(request.query.get("after", 0))
+        ids = sorted(i for i in self.archived if i > after)
+        page = ids[:limit]
+        results = []
+        for i in page:
+            company = self.company(i, ["hs_object_id"])
+            company.update(archived=True, archivedAt=iso(self.archived_at.get(i, BASE_MS)))
+            results.append(company)
+        body: dict[str, Any] = {"results": results}
+        if len(ids) > limit:
+            body["paging"] = {"next": {"after": str(page[-1]), "link": None}}
+        return 200, LIMITS, body
+
     def _list(self, request: Request) -> Answer:
+        if request.query.get("archived") == "true":
+            return self._archived(request)
         limit = min(int(request.query.get("limit", 10)), 100)
         after = int(request.query.get("after", 0))
         properties = (
             request.query.get("properties", "").split(",") if request.query.get("properties") else None
         )
         ids = range(after + 1, min(after + limit, self.n) + 1)
-        results = [self.company(i, properties) for i in ids]
+        results = [self.company(i, properties) for i in ids if i not in self.archived]
         self.count(len(results))
         body: dict[str, Any] = {"results": results}
         if ids and ids[-1] < self.n:
@@ -181,9 +212,42 @@ class FakeHubSpot(FakeServer):
         sort = (body.get("sorts") or [{"propertyName": "hs_object_id"}])[0]["propertyName"]
         ids = self._matching(groups[0]["filters"], sort)
         page = ids[after : after + limit]
-        results = [self.company(i, body.get("properties")) for i in page]
+        results = [self.company(i, body.get("properties")) for i in page if i not in self.archived]
         self.count(len(results))
         out: dict[str, Any] = {"total": len(ids), "results": results}
         if after + limit < len(ids):
             out["paging"] = {"next": {"after": str(after + limit), "link": None}}
         return 200, LIMITS, out
+
+    def _batch_update(self, body: dict[str, Any]) -> Answer:
+        inputs = body.get("inputs") or []
+        if len(inputs) > 100:
+            return 400, {}, {"status": "error", "message": "Batch input limit is 100.",
+                             "correlationId": str(uuid.uuid4()), "category": "VALIDATION_ERROR"}  # fmt: skip
+        self.batch_updates.append(inputs)
+        now = iso(int(datetime.now(UTC).timestamp() * 1000))
+        results, missing = [], []
+        for item in inputs:
+            i = int(item["id"]) if str(item.get("id", "")).isdigit() else 0
+            if not 1 <= i <= self.n or i in self.archived:
+                missing.append(str(item.get("id")))
+                continue
+            self.props.setdefault(i, {}).update(item.get("properties") or {})
+            company = self.company(i, None)
+            company["properties"] = {**(item.get("properties") or {}), "hs_object_id": str(i)}
+            company["updatedAt"] = now
+            results.append(company)
+        out: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
+        if not missing:
+            return 200, LIMITS, out
+        out["numErrors"] = 1
+        out["errors"] = [
+            {
+                "status": "error",
+                "category": "OBJECT_NOT_FOUND",
+                "message": "Could not get some COMPANY objects, they may be deleted or not exist. Check that ids are valid.",
+                "context": {"ids": missing},
+                "links": {},
+            }
+        ]
+        return 207, LIMITS, out

@@ -1,6 +1,8 @@
 """Salesforce REST: the OAuth 2.0 client-credentials token endpoint and the query resource as
-documented (`totalSize`, `done`, `nextRecordsUrl`, records with `attributes`), error bodies as a list
-of {"message", "errorCode"}, and the Sforce-Limit-Info header. Understands the one SOQL shape the
+documented (`totalSize`, `done`, `nextRecordsUrl`, records with `attributes`), sObject Collections
+updates (`PATCH .../composite/sobjects`, at most 200 records, one SaveResult per record in order; a
+failed one has no id), error bodies as a list of {"message", "errorCode"}, and the Sforce-Limit-Info
+header. Understands the one SOQL shape the
 client sends. Account i has Id 001000000000000 + i and SystemModstamp BASE + i seconds unless touched."""
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class FakeSalesforce(FakeServer):
         self.values: dict[int, dict[str, Any]] = {}
         self.locators: dict[str, tuple[list[int], int, list[str]]] = {}
         self.usage = 0
+        self.deleted: set[int] = set()  # updates answer ENTITY_IS_DELETED for these
+        self.deleted_at: dict[int, float] = {}  # and the delete log lists these (`delete`)
+        self.collection_updates: list[dict[str, Any]] = []  # every composite/sobjects PATCH body
 
     def issue_token(self) -> str:
         token = f"00D!{uuid.uuid4().hex}"
@@ -112,6 +117,10 @@ class FakeSalesforce(FakeServer):
             return 401, {}, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
         self.usage += 1
         limits = {"Sforce-Limit-Info": f"api-usage={self.usage}/15000"}
+        if request.path == f"/services/data/{self.version}/composite/sobjects" and request.method == "PATCH":
+            return self._update(request.body or {}, limits)
+        if request.path == f"/services/data/{self.version}/sobjects/Account/deleted/":
+            return 200, limits, self._deleted(request.query)
         prefix = f"/services/data/{self.version}/query"
         if request.path == prefix:
             return 200, limits, self._query(request.query.get("q", ""))
@@ -132,11 +141,13 @@ class FakeSalesforce(FakeServer):
         m = _WHERE.search(soql)
         if m is None:
             ids = [*(i for i in range(1, self.n + 1) if i not in self.stamps), *self.stamps]
+            ids = [i for i in ids if i not in self.deleted_at]
         else:
             mark, last = _parse(m["mark"]), m["id"]
             first = max(1, int(mark - BASE_S))
             ids = [*(i for i in range(first, self.n + 1) if i not in self.stamps), *self.stamps]
             ids = [i for i in ids if self.stamp(i) > mark or (self.stamp(i) == mark and sf_id(i) > last)]
+            ids = [i for i in ids if i not in self.deleted_at]
         ids.sort(key=lambda i: (self.stamp(i), sf_id(i)))
         return self._batch(ids, 0, columns)
 
@@ -154,3 +165,43 @@ class FakeSalesforce(FakeServer):
             self.locators[locator] = (ids, start + self.batch, columns)
             body["nextRecordsUrl"] = f"/services/data/{self.version}/query/{locator}"
         return body
+
+    def _update(self, body: dict[str, Any], limits: dict[str, str]) -> Answer:
+        records = body.get("records") or []
+        if len(records) > 200:
+            return (
+                400,
+                limits,
+                [{"message": "Maximum number of records is 200", "errorCode": "EXCEEDED_ID_LIMIT"}],
+            )
+        self.collection_updates.append(body)
+        by_id = {sf_id(i): i for i in range(1, self.n + 1)}
+        results: list[dict[str, Any]] = []
+        for record in records:
+            i = by_id.get(str(record.get("id")))
+            if i is None or i in self.deleted:
+                error = {"statusCode": "ENTITY_IS_DELETED", "message": "entity is deleted", "fields": []}
+                results.append({"success": False, "errors": [error]})
+                continue
+            values = {k: v for k, v in record.items() if k not in ("attributes", "id")}
+            self.values.setdefault(i, {}).update(values)
+            results.append({"id": sf_id(i), "success": True, "errors": []})
+        return 200, limits, results
+
+    def delete(self, ids: list[int], at: float) -> None:
+        """Delete Accounts: queries leave them out, the delete log lists them, updates refuse them."""
+        for i in ids:
+            self.deleted.add(i)
+            self.deleted_at[i] = at
+
+    def _deleted(self, query: dict[str, str]) -> dict[str, Any]:
+        start, end = _parse(query["start"]), _parse(query["end"])
+        return {
+            "deletedRecords": [
+                {"id": sf_id(i), "deletedDate": sf_time(at)}
+                for i, at in sorted(self.deleted_at.items())
+                if start <= at <= end
+            ],
+            "earliestDateAvailable": sf_time(end - 15 * 86400),
+            "latestDateCovered": sf_time(end),
+        }

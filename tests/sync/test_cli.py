@@ -69,3 +69,28 @@ def test_a_source_that_is_not_configured_or_stopped_exits_non_zero(
     get_settings.cache_clear()
     result = runner.invoke(app, ["sync", "accounts", "--source", "hubspot"])
     assert result.exit_code == 1 and "HUBSPOT_TOKEN" in result.output and "pat-wrong" not in result.output
+
+
+def test_sync_accounts_pushes_tiers_to_the_crm_unless_no_push(
+    env: None, monkeypatch: pytest.MonkeyPatch, hubspot: FakeHubSpot
+) -> None:
+    monkeypatch.setenv("HUBSPOT_TIER_PROPERTY", "support_tier")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["sync", "accounts", "--source", "hubspot", "--full", "--no-push"])
+    assert result.exit_code == 0, result.output
+    assert "tier(s) written" not in result.output and hubspot.batch_updates == []
+    hubspot.archived = {6}  # archived after the sync read it: the write is refused
+    result = runner.invoke(app, ["sync", "push-tiers", "--target", "hubspot"])
+    assert result.exit_code == 0, result.output
+    assert "hubspot: 249 tier(s) written to support_tier, 1 failed." in result.output
+    assert "company 6: OBJECT_NOT_FOUND: Could not get some COMPANY objects" in result.output
+    # The next sync marks it as removed there (and pushes no more to it), then pushes what changed.
+    result = runner.invoke(app, ["sync", "accounts", "--source", "hubspot"])
+    assert result.exit_code == 0, result.output
+    assert "1 archived or deleted there: marked, decisions kept." in result.output
+    assert "hubspot: 0 tier(s) written to support_tier, 0 failed." in result.output
+    assert "zendesk: 0 tier(s) written" in result.output  # no organization linked yet
+    card = runner.invoke(app, ["tier", "Company 6"], env={"COLUMNS": "200"})
+    assert card.exit_code == 0 and "archived or deleted there" in card.output, card.output
+    result = runner.invoke(app, ["sync", "push-tiers", "--target", "salesforce"])
+    assert result.exit_code == 1 and "SALESFORCE_TIER_FIELD" in result.output

@@ -3,7 +3,7 @@
 tier_history.at (the alerts read recent entries of every account).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 
 Written on 0007 while another branch adds 0008; the lead re-chains it at merge. It touches no table
 other branches do except adding one nullable column to tier_history.
@@ -15,7 +15,7 @@ from alembic import op
 from storage.models.base import UTCDateTime
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
