@@ -9,13 +9,14 @@ drop. Each episode is named by the change that started it, which is what makes i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, insert, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.policy.model import Policy
 from storage.models import Account
@@ -45,6 +46,98 @@ class HealthDrop:
     @property
     def period(self) -> str:
         return f"health:{self.account_id}:{self.started_at.isoformat(timespec='seconds')}"
+
+
+class Direction(StrEnum):
+    UP = "up"
+    DOWN = "down"
+    FLAT = "flat"
+
+
+# The trend /tier shows: the score now against the score TREND_DAYS ago; a move of fewer than
+# TREND_POINTS either way is flat (scores are CRM estimates that wobble by a point or two each sync).
+TREND_DAYS = 30
+TREND_POINTS = 5
+TREND_PREVIOUS = 3  # earlier values shown before the current one
+TREND_SINCE = "trend_since"  # the bind parameter `trend_columns` compare with: now - TREND_DAYS
+
+
+@dataclass(frozen=True)
+class HealthTrend:
+    values: tuple[int, ...]  # the last values the score took, oldest first, the current one last
+    reference: int  # the score TREND_DAYS ago (or the oldest value known in that window)
+    direction: Direction
+    change: int  # current - reference
+    days: int = TREND_DAYS
+
+
+def _newest(column: Any, account_id: Any, offset: int = 0, *where: Any) -> Any:
+    return (
+        select(column)
+        .where(HealthChange.account_id == account_id, *where)
+        .order_by(HealthChange.at.desc(), HealthChange.id.desc())
+        .limit(1)
+        .offset(offset)
+        .correlate_except(HealthChange)
+        .scalar_subquery()
+    )
+
+
+def trend_columns(account_id: ColumnElement[int] | InstrumentedAttribute[int]) -> list[Any]:
+    """What `health_trend` needs, as labelled scalar subqueries correlated to `account_id`, for a
+    statement that reads the account anyway (`cards.card_statement`): the trend costs no round trip
+    of its own. Each is one seek on ix_health_history_account_id_at (nothing found for an account
+    without history). The statement binds TREND_SINCE to now - TREND_DAYS."""
+    since: Any = bindparam(TREND_SINCE)
+    previous = [
+        _newest(HealthChange.old_value, account_id, k).label(f"health_prev{k}") for k in range(TREND_PREVIOUS)
+    ]
+    at_since = _newest(HealthChange.new_value, account_id, 0, HealthChange.at <= since)
+    first_after = (
+        select(HealthChange.old_value)
+        .where(HealthChange.account_id == account_id, HealthChange.at > since)
+        .order_by(HealthChange.at, HealthChange.id)
+        .limit(1)
+        .correlate_except(HealthChange)
+        .scalar_subquery()
+    )
+    return [*previous, at_since.label("health_at_since"), first_after.label("health_before_window")]
+
+
+def health_trend(
+    current: int | None,
+    previous: Sequence[int | None],
+    at_since: int | None,
+    before_window: int | None,
+) -> HealthTrend | None:
+    """The trend from `trend_columns`' values; None without a current score or any earlier value.
+
+    `previous`: the old values of the newest changes, newest first (a None ends the known values).
+    The reference is the score TREND_DAYS ago: the value the newest change up to then set, else the
+    value the first change after it replaced; when neither is known (the score first arrived within
+    the window) the oldest value shown."""
+    if current is None:
+        return None
+    earlier: list[int] = []
+    for value in previous:
+        if value is None:
+            break
+        earlier.append(value)
+    if not earlier:
+        return None
+    values = (*reversed(earlier), current)
+    reference = at_since if at_since is not None else before_window
+    if reference is None:
+        reference = values[0]
+    change = current - reference
+    direction = (
+        Direction.UP
+        if change >= TREND_POINTS
+        else Direction.DOWN
+        if change <= -TREND_POINTS
+        else Direction.FLAT
+    )
+    return HealthTrend(values, reference, direction, change)
 
 
 def record_health_change(session: Session, account_id: int, old: int | None, new: int | None, at: datetime) -> bool:  # fmt: skip

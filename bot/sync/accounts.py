@@ -18,6 +18,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from bot.accounts.bulk import ROW_ID, insert_rows, insert_with_ids, update_rows
+from bot.alerts.service import record_health_changes
 from bot.policy.evaluate import AccountFacts, Override, evaluate
 from bot.policy.model import Policy
 from bot.sync.records import FIELDS, Normaliser, Reject
@@ -29,6 +30,7 @@ CAUSE = "sync"
 ACCOUNTS_TABLE = cast(Table, Account.__table__)
 HISTORY_TABLE = cast(Table, TierChange.__table__)
 _AT = {name: i for i, name in enumerate(FIELDS)}
+_HEALTH = _AT["health_score"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,7 @@ def apply_page(
     new_meta: list[tuple[str, str]] = []  # (tier, detail) per insert
     updates: list[dict[str, Any]] = []
     moves: list[tuple[int, str, str | None, str, str]] = []
+    health: list[tuple[int, int | None, int | None]] = []  # (account, old, new), as the CSV import keeps
     for sid, row in matched.items():
         values, changed_at = good[sid]
         if row is not None:
@@ -188,6 +191,8 @@ def apply_page(
             result.unchanged += 1  # only the source's change time moved
             continue
         result.updated += 1
+        if row[5 + _HEALTH] != values[_HEALTH]:
+            health.append((row.id, row[5 + _HEALTH], values[_HEALTH]))
         if row.tier != tier:
             moves.append((row.id, values[0], row.tier, tier, detail))
     if not inserts and not updates:
@@ -208,4 +213,6 @@ def apply_page(
     history += [{"account_id": m[0], "from_tier": m[2], "to_tier": m[3], "detail": m[4]} for m in moves]
     insert_rows(conn, HISTORY_TABLE, history, {"cause": CAUSE, "actor": f"sync:{source}", "at": now})
     result.moves = [TierMove(*m) for m in moves]
+    # Health alerts and the /tier trend read the health history: a sync keeps it as an import does.
+    record_health_changes(session, health, now)
     return result

@@ -8,6 +8,7 @@ from bot.accounts.cards import AccountCard
 from bot.accounts.lookup import Lookup, Outcome
 from bot.accounts.overrides import Refusal, Refused
 from bot.accounts.service import OverrideCleared, OverrideOutcome, OverrideSet
+from bot.alerts.health import Direction, HealthTrend
 from bot.matching import Candidate, MatchKind
 from bot.policy.evaluate import Rule
 from bot.policy.model import SEVERITIES, SEVERITY_LABELS, Policy
@@ -71,6 +72,20 @@ def _reasons(card: AccountCard) -> list[str]:
     return lines
 
 
+ARROWS = {Direction.UP: "↑", Direction.DOWN: "↓", Direction.FLAT: "→"}
+
+
+def health_text(score: int | None, trend: HealthTrend | None) -> str:
+    """`72/100 ↓ -16 in 30d` and the last values (`88 › 80 › 72`); the rule is `health.health_trend`'s."""
+    if score is None:
+        return "_unknown_"
+    if trend is None:
+        return f"{score}/100"
+    change = f"{trend.change:+d}".replace("-", "−")
+    values = " › ".join(str(v) for v in trend.values)
+    return f"{score}/100 {ARROWS[trend.direction]} {change} in {trend.days}d\n_{values}_"
+
+
 def card_blocks(card: AccountCard, policy: Policy, *, shared_by: str | None = None) -> list[Block]:
     tier = card.tier
     blocks: list[Block] = [header(f"{card.name} · {tier.name}")]
@@ -83,7 +98,7 @@ def card_blocks(card: AccountCard, policy: Policy, *, shared_by: str | None = No
 
     blocks.append(section("*Why this tier*\n" + bullet_list(_reasons(card))))
     acv = card.acv if isinstance(card.acv, Decimal) else Decimal(str(card.acv))
-    health = f"{card.health_score}/100" if card.health_score is not None else "_unknown_"
+    health = health_text(card.health_score, card.health_trend)
     blocks.append(
         fields_section(
             [
