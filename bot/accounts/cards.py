@@ -56,6 +56,7 @@ class AccountCard:
     source: str | None = None  # the CRM the data is synced from (bot/sync), and when it last changed there
     source_updated_at: datetime | None = None
     health_trend: HealthTrend | None = None  # from the health history (bot.alerts.health)
+    slack_channel: str | None = None  # the account's own channel (its alerts go there)
 
 
 def card_valid_until(card: AccountCard | None, now: datetime) -> datetime | None:
@@ -92,6 +93,7 @@ def card_statement() -> Any:
             Account.region,
             Account.source,
             Account.source_updated_at,
+            Account.slack_channel,
             TierOverride.tier,
             TierOverride.reason,
             TierOverride.set_by,
@@ -150,6 +152,7 @@ def read_card(
         region=row.region,
         source=row.source,
         source_updated_at=row.source_updated_at,
+        slack_channel=row.slack_channel,
         health_trend=health_trend(
             row.health_score,
             [row._mapping[f"health_prev{k}"] for k in range(TREND_PREVIOUS)],

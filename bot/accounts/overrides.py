@@ -39,7 +39,9 @@ class Refusal(StrEnum):
     ACCOUNT_GONE = "account_gone"
     NO_ACTIVE_OVERRIDE = "no_active_override"  # subject: the account's name
     AMBIGUOUS = "ambiguous"  # subject: the query; options: the names it could be
-    NO_MATCH = "no_match"  # subject: the query
+    NO_MATCH = "no_match"  # subject: the query; options: the nearest names
+    CHANNEL_SYNTAX = "channel_syntax"  # `/tier set-channel`; subject: the last word, if any
+    CHANNEL_NAME = "channel_name"  # subject: the #name typed (not an id)
 
 
 @dataclass(frozen=True)
