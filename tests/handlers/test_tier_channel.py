@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.jobs import run_job
-from bot.jobs.alerts import USERS
 from bot.services import Services
+from bot.slack_users import USERS
 from storage.db import Database
 from tests.alerts.helpers import account, ticket
 from tests.fake_slack import FakeSlack, validate_message
