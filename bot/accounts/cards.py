@@ -157,7 +157,6 @@ def read_card(
             row.health_score,
             [row._mapping[f"health_prev{k}"] for k in range(TREND_PREVIOUS)],
             row.health_at_since,
-            row.health_before_window,
         ),
         result=result,
         tier=policy.tier(result.tier),

@@ -13,7 +13,7 @@ from freezegun import freeze_time
 from sqlalchemy import select, update
 
 from bot.accounts import service
-from bot.alerts.health import Direction, health_trend, record_health_change
+from bot.alerts.health import NO_SCORE, Direction, health_trend, record_health_change
 from bot.services import Services
 from storage.db import Database
 from storage.models import Account
@@ -63,7 +63,7 @@ def test_an_import_changing_the_score_reaches_a_cached_card(
         assert service.import_accounts(db, services.policy, csv(93), now=NOW).written
     # The import bumped the accounts version: the cached card is gone, the new value and trend show.
     assert "93/100 ↑ +3 in 30d" not in card(slack)  # +3 against 90 is flat, not up
-    assert "*Health score*\\n93/100 → +3 in 30d\\n_80 › 90 › 84 › 93_" in card(slack)
+    assert "*Health score*\\n93/100 → +3 in 30d\\n_90 › 84 › 93_" in card(slack)
 
 
 def test_no_history_shows_the_score_alone(slack: SlackHTTP, db: Database, services: Services) -> None:
@@ -73,32 +73,31 @@ def test_no_history_shows_the_score_alone(slack: SlackHTTP, db: Database, servic
 
 
 @pytest.mark.parametrize(
-    ("current", "previous", "at_since", "before_window", "values", "direction", "change"),
+    ("current", "previous", "at_since", "values", "direction", "change"),
     [
-        (70, [75, 80, 90], 90, 90, (90, 80, 75, 70), Direction.DOWN, -20),
-        (94, [90, None, 60], 90, None, (90, 94), Direction.FLAT, 4),  # None ends the known values
-        (95, [90], 90, None, (90, 95), Direction.UP, 5),  # exactly the threshold
-        (60, [70], None, 70, (70, 60), Direction.DOWN, -10),  # the first change after the window start
-        (60, [70, None], None, None, (70, 60), Direction.DOWN, -10),  # first score within the window
+        (70, [75, 80], 90, (80, 75, 70), Direction.DOWN, -20),  # against 30 days ago, not the oldest shown
+        (94, [90, None], None, (90, 94), Direction.FLAT, 0),  # unchanged for 30 days; None ends the values
+        (95, [90], 90, (90, 95), Direction.UP, 5),  # exactly the threshold
+        (94, [90], 90, (90, 94), Direction.FLAT, 4),
+        (60, [70], NO_SCORE, (70, 60), Direction.DOWN, -10),  # no score 30 days ago: the oldest shown
     ],
 )
 def test_the_trend_rule(
     current: int,
     previous: list[int | None],
     at_since: int | None,
-    before_window: int | None,
     values: tuple[int, ...],
     direction: Direction,
     change: int,
 ) -> None:
-    trend = health_trend(current, previous, at_since, before_window)
+    trend = health_trend(current, previous, at_since)
     assert trend is not None
     assert (trend.values, trend.direction, trend.change) == (values, direction, change)
 
 
 def test_no_trend_without_a_score_or_an_earlier_value() -> None:
-    assert health_trend(None, [80], 80, None) is None
-    assert health_trend(80, [None, None, None], None, None) is None
+    assert health_trend(None, [80], 80) is None
+    assert health_trend(80, [None, None], None) is None
 
 
 def test_the_trend_comes_in_the_cards_one_statement(db: Database, services: Services, acme: int) -> None:
@@ -120,3 +119,14 @@ def test_the_trend_comes_in_the_cards_one_statement(db: Database, services: Serv
     assert found.health_trend.values == (80, 90, 84)
     # The one statement reading the history is the card's own (the account row): no extra round trip.
     assert len(reading_history) == 1 and reading_history[0].startswith("SELECT accounts.id"), statements
+
+
+def test_a_score_first_set_within_the_window_is_compared_with_its_first_value(
+    slack: SlackHTTP, db: Database, services: Services
+) -> None:
+    services.clock = lambda: NOW
+    blank = io.StringIO("name,external_id,acv,health_score\nAcme Corp,ACME-001,32000,\n")
+    assert service.import_accounts(db, services.policy, blank, now=NOW - timedelta(days=50)).written
+    assert service.import_accounts(db, services.policy, csv(70), now=NOW - timedelta(days=10)).written
+    assert service.import_accounts(db, services.policy, csv(60), now=NOW - timedelta(days=1)).written
+    assert "*Health score*\\n60/100 ↓ −10 in 30d\\n_70 › 60_" in card(slack)
