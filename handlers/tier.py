@@ -26,6 +26,7 @@ from storage.idempotency import claim, release
 
 log = logging.getLogger(__name__)
 _LOOKUP = Verb.LOOKUP  # read once: an enum member read costs ~100 ns
+_SET_CHANNEL = Verb.SET_CHANNEL
 
 
 def answer(services: Services, text: str, user_id: str) -> dict[str, Any]:
@@ -42,6 +43,11 @@ def answer_body(services: Services, text: str, user_id: str, delivery_key: str |
     ~2 KB card.
     """
     command = service.parse_command(text)
+    if command.verb is _SET_CHANNEL:
+        changed = service.change_channel(
+            services.db, services.accounts, command, services.settings.is_admin(user_id)
+        )
+        return _body(tier_card.channel_message(changed))
     if command.verb is not _LOOKUP:
         outcome = service.change_override(
             services.db,

@@ -13,6 +13,14 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from bot.accounts.tiering import newest_override_id
+from bot.alerts.health import (
+    TREND_DAYS,
+    TREND_PREVIOUS,
+    TREND_SINCE,
+    HealthTrend,
+    health_trend,
+    trend_columns,
+)
 from bot.decisions.briefs import DecisionBrief, decisions_touching
 from bot.policy.evaluate import AccountFacts, Override, TierResult, evaluate
 from bot.policy.model import Policy, Tier
@@ -48,6 +56,8 @@ class AccountCard:
     source: str | None = None  # the CRM the data is synced from (bot/sync), and when it last changed there
     source_updated_at: datetime | None = None
     source_removed_at: datetime | None = None  # archived or deleted there; the account stays here
+    health_trend: HealthTrend | None = None  # from the health history (bot.alerts.health)
+    slack_channel: str | None = None  # the account's own channel (its alerts go there)
 
 
 def card_valid_until(card: AccountCard | None, now: datetime) -> datetime | None:
@@ -62,8 +72,8 @@ def card_valid_until(card: AccountCard | None, now: datetime) -> datetime | None
 
 @lru_cache(maxsize=1)
 def card_statement() -> Any:
-    """The account, its override (`tiering.newest_override_id`), and whether any ticket or decision
-    names it, in one statement.
+    """The account, its override (`tiering.newest_override_id`), whether any ticket or decision
+    names it, and its health trend (`health.trend_columns`), in one statement.
 
     Built once and run on the Core connection: a cold /tier lookup used to spend ~1 ms in three ORM
     round trips (the account, its override, a ticket probe) before rendering anything.
@@ -85,12 +95,14 @@ def card_statement() -> Any:
             Account.source,
             Account.source_updated_at,
             Account.source_removed_at,
+            Account.slack_channel,
             TierOverride.tier,
             TierOverride.reason,
             TierOverride.set_by,
             TierOverride.expires_at,
             has_tickets.label("has_tickets"),
             has_decisions.label("has_decisions"),
+            *trend_columns(Account.id),
         )
         .outerjoin(TierOverride, TierOverride.id == newest_override_id(Account.id))
         .where(Account.id == bindparam("account_id"))
@@ -109,7 +121,8 @@ def read_card(
     # A plain connection, not an ORM session: most accounts have no tickets, and for them the card is
     # two Core reads; a session's begin/commit bookkeeping alone would cost more than both.
     with db.engine.connect() as conn:
-        row = conn.execute(card_statement(), {"account_id": account_id}).first()
+        params = {"account_id": account_id, TREND_SINCE: now - timedelta(days=TREND_DAYS)}
+        row = conn.execute(card_statement(), params).first()
         if row is None:
             return None
         # evaluate() drops the override once it has expired, as tiering.active_override does.
@@ -142,6 +155,12 @@ def read_card(
         source=row.source,
         source_updated_at=row.source_updated_at,
         source_removed_at=row.source_removed_at,
+        slack_channel=row.slack_channel,
+        health_trend=health_trend(
+            row.health_score,
+            [row._mapping[f"health_prev{k}"] for k in range(TREND_PREVIOUS)],
+            row.health_at_since,
+        ),
         result=result,
         tier=policy.tier(result.tier),
         decisions=tuple(decisions),

@@ -40,9 +40,11 @@ class Refusal(StrEnum):
     ACCOUNT_GONE = "account_gone"
     NO_ACTIVE_OVERRIDE = "no_active_override"  # subject: the account's name
     AMBIGUOUS = "ambiguous"  # subject: the query; options: the names it could be
-    NO_MATCH = "no_match"  # subject: the query
+    NO_MATCH = "no_match"  # subject: the query; options: the nearest names
     SAME_TIER = "same_tier"  # subject: the tier's name (the account has it already)
     TOO_LONG = "too_long"  # subject: what is too long (the reason); options: (the limit,)
+    CHANNEL_SYNTAX = "channel_syntax"  # `/tier set-channel`; subject: the last word, if any
+    CHANNEL_NAME = "channel_name"  # subject: the #name typed (not an id)
 
 
 @dataclass(frozen=True)

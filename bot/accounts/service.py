@@ -21,7 +21,7 @@ from typing import NamedTuple, TextIO, TypeVar
 
 from sqlalchemy import select
 
-from bot.accounts import overrides, tiering
+from bot.accounts import channels, overrides, tiering
 from bot.accounts.cards import AccountCard, read_card
 from bot.accounts.csv_rows import ProgressFn
 from bot.accounts.directory import AccountDirectory
@@ -45,6 +45,7 @@ class Verb(StrEnum):
     LOOKUP = "lookup"
     SET = "set"
     CLEAR = "clear"
+    SET_CHANNEL = "set-channel"
 
 
 class TierCommand(NamedTuple):
@@ -61,7 +62,7 @@ class TierCommand(NamedTuple):
 
 # Module constants: an enum member read costs ~100 ns, and this runs on every /tier (a warm answer
 # costs ~6 µs in all).
-_VERBS = {"set": Verb.SET, "clear": Verb.CLEAR}
+_VERBS = {"set": Verb.SET, "clear": Verb.CLEAR, "set-channel": Verb.SET_CHANNEL}
 _LOOKUP = Verb.LOOKUP
 
 
@@ -292,6 +293,32 @@ def set_override_on(
         return exc.refused
     directory.invalidate()
     return OverrideSet(name, tier_name)
+# ---- the account's own channel ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelChanged:
+    account: str
+    channel: str | None  # the channel id now; None: cleared (alerts go to the tier's alert channel)
+    previous: str | None
+
+
+def change_channel(
+    db: Database, directory: AccountDirectory, command: TierCommand, is_admin: bool
+) -> ChannelChanged | Refused:
+    """`/tier set-channel ACCOUNT <#C123|name>` and `/tier set-channel ACCOUNT clear`, for admins: where
+    the account's alerts, escalations and health drops are posted (`accounts.slack_channel`)."""
+    if not is_admin:
+        return Refused(Refusal.NOT_ADMIN)
+    try:
+        request = channels.parse_set_channel(command.text)
+        name, previous = channels.set_channel(
+            db, _one_account(directory.index(db), request.account), request.channel
+        )
+    except OverrideError as exc:
+        return exc.refused
+    directory.invalidate()  # this process shows the channel at once, not after the TTL
+    return ChannelChanged(name, request.channel, previous)
 
 
 # ---- history, recompute, import --------------------------------------------------------------------

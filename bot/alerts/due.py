@@ -1,9 +1,17 @@
 """The `alert_due` rows: the next time anything of a ticket's target is due, kept so a tick is one query.
 
-Rows are recomputed (1) for every open ticket when the tickets data version or the policy's alert and
-SLA settings change since the last rebuild (imports and syncs bump that version, so a new ticket, a
-first response or a status change is picked up on the next tick), and (2) for the tickets a tick
-handles. An idle tick is therefore two primary-key reads and one indexed range query.
+Rows are recomputed (1) for every open ticket when the policy's alert and SLA settings change since the
+last rebuild, (2) for the tickets written since, when the tickets data version moved (imports and
+syncs bump it, so a new ticket, a first response or a status change is picked up on the next tick),
+(3) for the open tickets of accounts whose tier changed since (an import, a sync, an override, a
+policy recompute: every one writes a `tier_history` row, and bumps the accounts data version), and
+(4) for the tickets a tick handles. An idle tick is therefore two small reads and one indexed range
+query.
+
+A ticket runs on the SLA targets of the tier it was opened in (`Ticket.sla_tier`, the README's rule
+that the card, digests and reports follow), and on the alert ladder, escalation levels and alert
+channel of its account's tier now: a Starter ticket whose account is lifted to Enterprise keeps its
+Starter deadline and is chased by the Enterprise ladder from then on (its -60m step included).
 """
 
 from __future__ import annotations
@@ -24,10 +32,10 @@ from bot.policy.model import Policy, SlaTarget, Tier
 from bot.sla.calendar import Timeline, timeline
 from bot.sla.clock import FIRST_RESPONSE, RESOLUTION, Times
 from bot.sla.sqltime import epoch
-from storage.models import Account
+from storage.models import Account, TierChange
 from storage.models.alerts import AlertAck, AlertDue, AlertEvent, AlertSync
 from storage.models.tickets import Ticket, TicketEvent, is_open
-from storage.versions import TICKETS, read_version
+from storage.versions import ACCOUNTS, TICKETS, read_versions
 
 ALERT_DUE = cast(Table, AlertDue.__table__)
 CHUNK = 2000  # ticket ids per query (well under SQLite's 32,766 bound parameters)
@@ -93,7 +101,7 @@ def policy_fingerprint(policy: Policy) -> int:
 _FACT_COLUMNS = (  # in TicketFacts order
     Ticket.id, Ticket.account_id, Account.name, Account.tier, Account.acv, Ticket.severity, Ticket.subject,
     Ticket.assignee, Ticket.status, epoch(Ticket.created_at), epoch(Ticket.first_response_at),
-    epoch(Ticket.solved_at), Account.slack_channel, Account.owner,
+    epoch(Ticket.solved_at), Account.slack_channel, Account.owner, Ticket.sla_tier,
 )  # fmt: skip
 
 
@@ -118,7 +126,7 @@ def load_facts(
         ):
             events[ticket_id].append((at, status))
         for row in rows:
-            facts = TicketFacts(*row)  # type: ignore[call-arg]  # the 14 columns, in order
+            facts = TicketFacts(*row)  # type: ignore[call-arg]  # the 15 columns, in order
             found[facts.ticket_id] = (facts, events.get(facts.ticket_id, []))
     return found
 
@@ -165,7 +173,14 @@ def evaluate(
     for ticket_id, metric in wanted:
         entry = facts.get(ticket_id)
         about = tiers.tier(entry[0].tier) if entry is not None else None
-        target = tiers.target(entry[0].tier, entry[0].severity) if entry is not None else None
+        # The targets of the tier the ticket was opened in; one the policy no longer has falls back
+        # to the account's tier now, as on the card (bot.sla.state).
+        target = (
+            tiers.target(entry[0].sla_tier, entry[0].severity)
+            or tiers.target(entry[0].tier, entry[0].severity)
+            if entry is not None
+            else None
+        )
         if entry is None or about is None or target is None:
             gone.append((ticket_id, metric))  # solved, closed, deleted, or no SLA in the policy
             continue
@@ -226,36 +241,54 @@ class SyncPlan:
 
     full: bool  # policy changed (or first run): every open ticket
     updated_since: datetime  # else: tickets written at or after this ...
-    events_after: int  # ... and tickets with status events newer than this id
+    events_after: int  # ... tickets with status events newer than this id ...
+    tier_changes_after: int  # ... and the open tickets of accounts with tier changes newer than this id
     store: dict[str, int]
 
 
 def sync_plan(session: Session, policy: Policy) -> SyncPlan | None:
     """None when nothing changed: two small reads, which is all an idle tick costs besides the range scan."""
     stored = {name: version for name, version in session.execute(select(AlertSync.name, AlertSync.version))}
-    version, fingerprint = read_version(session, TICKETS), policy_fingerprint(policy)
-    if stored.get("tickets") == version and stored.get("policy") == fingerprint:
+    versions = read_versions(session)  # a handful of rows
+    version, accounts, fingerprint = (
+        versions.get(TICKETS, 0),
+        versions.get(ACCOUNTS, 0),
+        policy_fingerprint(policy),
+    )
+    if (
+        stored.get("tickets") == version
+        and stored.get("accounts") == accounts
+        and stored.get("policy") == fingerprint
+    ):
         return None
     # Watermarks for the next incremental sync (whole seconds, compared with >=: never too late).
     newest = session.scalar(select(func.max(Ticket.updated_at)))
     last_event = session.scalar(select(func.max(TicketEvent.id))) or 0
+    last_tier_change = session.scalar(select(func.max(TierChange.id))) or 0
     store = {
         "tickets": version,
+        "accounts": accounts,
         "policy": fingerprint,
         "tickets_updated": int(newest.timestamp()) if newest is not None else 0,
         "events": int(last_event),
+        "tier_changes": int(last_tier_change),
     }
-    full = stored.get("policy") != fingerprint or "tickets_updated" not in stored
+    full = (
+        stored.get("policy") != fingerprint or "tickets_updated" not in stored or "tier_changes" not in stored
+    )
     since = datetime.fromtimestamp(stored.get("tickets_updated", 0), UTC)
-    return SyncPlan(full, since, stored.get("events", 0), store)
+    return SyncPlan(full, since, stored.get("events", 0), stored.get("tier_changes", 0), store)
 
 
 def changed_tickets(session: Session, plan: SyncPlan) -> list[str]:
-    """Tickets an import or sync wrote since the last sync, or whose status history grew."""
+    """Tickets an import or sync wrote since the last sync, whose status history grew, or whose account
+    changed tier (its ladder did: a step may now be due sooner, or no longer at all)."""
     ids = set(session.scalars(select(Ticket.id).where(Ticket.updated_at >= plan.updated_since)))
     ids.update(
         session.scalars(select(TicketEvent.ticket_id).where(TicketEvent.id > plan.events_after).distinct())
     )
+    moved = select(TierChange.account_id).where(TierChange.id > plan.tier_changes_after)
+    ids.update(session.scalars(select(Ticket.id).where(Ticket.account_id.in_(moved), is_open())))
     return sorted(ids)
 
 

@@ -48,6 +48,7 @@ class TicketFacts:
     solved: float | None
     slack_channel: str | None  # the account's own channel
     owner: str | None  # a Slack user id or an e-mail
+    sla_tier: str  # the tier the ticket was opened in: its targets (README, "Tier changes and open tickets")
 
 
 @dataclass(frozen=True)

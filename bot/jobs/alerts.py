@@ -9,22 +9,20 @@ the same transaction in which the ledger row is claimed, and posting happens aft
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.alerts import service
 from bot.alerts.model import AlertTick, DueStep
 from bot.schedule.context import JobContext, JobSpec
 from bot.schedule.ledger import Claimed, DeliveryKey
-from bot.schedule.poster import delivery_client, payload
+from bot.schedule.poster import payload
 from bot.services import Services
+from bot.slack_users import USERS
 from bot.views import alerts as alert_view
 
 log = logging.getLogger(__name__)
@@ -32,56 +30,8 @@ log = logging.getLogger(__name__)
 SLA_ALERTS = "sla-alerts"
 ESCALATIONS = "escalations"
 HEALTH_ALERTS = "health-alerts"
-USER_CACHE_SECONDS = 6 * 3600.0  # a Slack user's e-mail rarely changes; a miss is retried after this
 
 Context = JobContext[Services]
-
-
-class SlackUsers:
-    """E-mail -> Slack user id through `users.lookupByEmail`, cached per process (hits and misses).
-
-    Assignees are a team's few dozen agents, so after the first tick every lookup is a cache hit."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, tuple[str | None, float]] = {}
-        self._lock = threading.Lock()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
-    def user_id(self, services: Services, who: str | None) -> str | None:
-        if not who:
-            return None
-        if "@" not in who:
-            return who if who[:1] in ("U", "W") and who.isalnum() else None
-        email = who.strip().casefold()
-        now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(email)
-        if hit is not None and hit[1] > now:
-            return hit[0]
-        if services.settings.slack_bot_token is None:
-            return None  # console mode: nobody to ask
-        try:
-            answer = delivery_client(services.settings).users_lookupByEmail(email=email)
-            found: str | None = str((answer.get("user") or {}).get("id") or "") or None
-        except SlackApiError as exc:
-            if exc.response.get("error") != "users_not_found":
-                log.warning(
-                    "users.lookupByEmail failed (%s); mentioning by e-mail", exc.response.get("error")
-                )
-                return None  # not cached: Slack may answer next time
-            found = None
-        except Exception as exc:  # timeout, connection: the alert goes out with the e-mail instead
-            log.warning("users.lookupByEmail failed (%s); mentioning by e-mail", exc.__class__.__name__)
-            return None
-        with self._lock:
-            self._cache[email] = (found, now + USER_CACHE_SECONDS)
-        return found
-
-
-USERS = SlackUsers()
 
 
 def _windows(services: Services) -> tuple[timedelta, timedelta]:
@@ -95,8 +45,8 @@ def render_step(services: Services, step: DueStep) -> dict[str, object]:
     template = services.settings.ticket_url_template
     message = alert_view.step_message(
         step,
-        assignee_user=USERS.user_id(services, step.assignee),
-        owner_user=USERS.user_id(services, step.owner),
+        assignee_user=USERS.user_id(services.settings, step.assignee),
+        owner_user=USERS.user_id(services.settings, step.owner),
         ticket_url=template.replace("{id}", step.ticket_id) if template else None,
         tz=ZoneInfo(services.settings.default_timezone),
     )
@@ -153,7 +103,7 @@ def run_health_alerts(ctx: Context) -> None:
             settings.health_floor,
         )
     for drop in drops:
-        owner = USERS.user_id(services, drop.owner)
+        owner = USERS.user_id(services.settings, drop.owner)
         message = alert_view.health_message(drop, owner_user=owner)
         if drop.channel:
             key = DeliveryKey(HEALTH_ALERTS, drop.channel, drop.period)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import exists, func, insert, literal, select
 from sqlalchemy.orm import Session
@@ -41,6 +42,7 @@ class DueReview:
     owner: str | None
     due_at: datetime
     last_held_at: datetime | None
+    channel: str | None = None  # the account's own Slack channel, else its tier's alert channel
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,15 @@ def ensure_schedules(session: Session, policy: Policy, now: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _review(policy: Policy, row: Any) -> DueReview:
+    """A review from `_due`'s / `review_of`'s columns (the account's own channel last)."""
+    try:
+        channel = row.slack_channel or policy.tier(row.tier).alert_channel
+    except KeyError:  # eligible tiers come from this policy: only a tier gone in a policy reload
+        channel = row.slack_channel
+    return DueReview(row.id, row.name, row.tier, row.owner, row.due_at, row.last_held_at, channel)
+
+
 def _due(session: Session, policy: Policy, before: datetime, limit: int | None) -> list[DueReview]:
     stmt = (
         select(
@@ -115,6 +126,7 @@ def _due(session: Session, policy: Policy, before: datetime, limit: int | None) 
             Account.owner,
             ReviewSchedule.due_at,
             ReviewSchedule.last_held_at,
+            Account.slack_channel,
         )
         .join(ReviewSchedule, ReviewSchedule.account_id == Account.id)
         .where(Account.tier.in_(eligible_tiers(policy)), ReviewSchedule.due_at <= before)
@@ -122,7 +134,7 @@ def _due(session: Session, policy: Policy, before: datetime, limit: int | None) 
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [DueReview(*row) for row in session.execute(stmt)]
+    return [_review(policy, row) for row in session.execute(stmt)]
 
 
 def due_for_reminder(session: Session, policy: Policy, now: datetime, lead_days: int) -> list[DueReview]:
@@ -195,11 +207,12 @@ def review_of(session: Session, policy: Policy, account_id: int) -> DueReview | 
             Account.owner,
             ReviewSchedule.due_at,
             ReviewSchedule.last_held_at,
+            Account.slack_channel,
         )
         .join(ReviewSchedule, ReviewSchedule.account_id == Account.id)
         .where(Account.id == account_id, Account.tier.in_(eligible_tiers(policy)))
     ).first()
-    return None if row is None else DueReview(*row)
+    return None if row is None else _review(policy, row)
 
 
 def mark_held(

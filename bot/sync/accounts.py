@@ -259,7 +259,7 @@ def apply_page(
         for m, d in zip(moves, deltas, strict=True)
     ]
     insert_rows(conn, HISTORY_TABLE, history, {"cause": CAUSE, "actor": f"sync:{source}", "at": now})
-    # Health scores keep their old value with its time: health alerts read drops from these rows.
+    # Health scores keep their old value with its time: health alerts and the /tier trend read them.
     record_health_changes(session, health, now)
     result.moves = [TierMove(*m) for m in moves]
     return result

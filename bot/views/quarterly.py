@@ -75,6 +75,23 @@ def reminder_message(brief: ReviewBrief, now: datetime) -> Message:
     return {"text": fallback(f"Quarterly review of {r.account} {_due(r, now)}"), "blocks": blocks}
 
 
+def channel_reminder_message(brief: ReviewBrief, now: datetime) -> Message:
+    """The reminder posted in the account's (or its tier's) channel when its owner cannot be DMed:
+    it names the owner as the account has it, so someone there can pass it on."""
+    owner = brief.review.owner
+    if not owner:
+        why = "The account names no owner to DM, so this reminder is posted here."
+    else:
+        how = "no Slack user has that e-mail" if "@" in owner else "a name, not a Slack user or an e-mail"
+        why = (
+            f"tierbot could not find the account owner, *{escape_mrkdwn(owner)}*, in Slack ({how}) "
+            "to send this as a DM, so it is posted here."
+        )
+    message = reminder_message(brief, now)
+    message["blocks"].insert(1, context(why + " Update the owner in the CRM or the accounts CSV."))
+    return message
+
+
 def held_modal(account_id: int, account: str) -> dict[str, Any]:
     return {
         "type": "modal",

@@ -7,7 +7,8 @@ from decimal import Decimal
 from bot.accounts.cards import AccountCard
 from bot.accounts.lookup import Lookup, Outcome
 from bot.accounts.overrides import Refusal, Refused
-from bot.accounts.service import OverrideCleared, OverrideOutcome, OverrideSet
+from bot.accounts.service import ChannelChanged, OverrideCleared, OverrideOutcome, OverrideSet
+from bot.alerts.health import Direction, HealthTrend
 from bot.matching import Candidate, MatchKind
 from bot.policy.evaluate import Rule
 from bot.policy.model import SEVERITIES, SEVERITY_LABELS, Policy
@@ -26,7 +27,7 @@ from bot.views.blocks import (
     header,
     section,
 )
-from bot.views.format import escape_mrkdwn, local_time, mention, money
+from bot.views.format import channel_mention, escape_mrkdwn, local_time, mention, money
 from bot.views.tickets import ticket_blocks
 
 SOURCE_NAMES = {"hubspot": "HubSpot", "salesforce": "Salesforce"}
@@ -71,6 +72,20 @@ def _reasons(card: AccountCard) -> list[str]:
     return lines
 
 
+ARROWS = {Direction.UP: "↑", Direction.DOWN: "↓", Direction.FLAT: "→"}
+
+
+def health_text(score: int | None, trend: HealthTrend | None) -> str:
+    """`72/100 ↓ -16 in 30d` and the last values (`88 › 80 › 72`); the rule is `health.health_trend`'s."""
+    if score is None:
+        return "_unknown_"
+    if trend is None:
+        return f"{score}/100"
+    change = f"{trend.change:+d}".replace("-", "−")
+    values = " › ".join(str(v) for v in trend.values)
+    return f"{score}/100 {ARROWS[trend.direction]} {change} in {trend.days}d\n_{values}_"
+
+
 def card_blocks(card: AccountCard, policy: Policy, *, shared_by: str | None = None) -> list[Block]:
     tier = card.tier
     blocks: list[Block] = [header(f"{card.name} · {tier.name}")]
@@ -83,19 +98,18 @@ def card_blocks(card: AccountCard, policy: Policy, *, shared_by: str | None = No
 
     blocks.append(section("*Why this tier*\n" + bullet_list(_reasons(card))))
     acv = card.acv if isinstance(card.acv, Decimal) else Decimal(str(card.acv))
-    health = f"{card.health_score}/100" if card.health_score is not None else "_unknown_"
-    blocks.append(
-        fields_section(
-            [
-                f"*ACV*\n{money(acv)}",
-                f"*Usage criticality*\n{escape_mrkdwn(card.usage_criticality)}",
-                f"*Strategic*\n{'yes' if card.strategic else 'no'}",
-                f"*Health score*\n{health}",
-                f"*Owner*\n{_owner(card.owner)}",
-                f"*Region*\n{escape_mrkdwn(card.region or '—')}",
-            ]
-        )
-    )
+    health = health_text(card.health_score, card.health_trend)
+    fields = [
+        f"*ACV*\n{money(acv)}",
+        f"*Usage criticality*\n{escape_mrkdwn(card.usage_criticality)}",
+        f"*Strategic*\n{'yes' if card.strategic else 'no'}",
+        f"*Health score*\n{health}",
+        f"*Owner*\n{_owner(card.owner)}",
+        f"*Region*\n{escape_mrkdwn(card.region or '—')}",
+    ]
+    if card.slack_channel:
+        fields.append(f"*Alerts channel*\n{channel_mention(card.slack_channel)}")
+    blocks.append(fields_section(fields))
     if card.source:
         changed = f", changed there {local_time(card.source_updated_at)}" if card.source_updated_at else ""
         if card.source_removed_at is not None:
@@ -170,7 +184,9 @@ def not_found_message(query: str, suggestions: tuple[Candidate, ...]) -> Message
 USAGE = (
     "*`/tier ACCOUNT`* shows an account's support tier, why it has it, its SLA targets and entitlements.\n"
     "Search by name (typos and word order are fine, any script: `/tier アクメ`), id or domain.\n"
-    "*Admins:* `/tier set ACCOUNT to TIER [until YYYY-MM-DD]: REASON` · `/tier clear ACCOUNT`"
+    "*Admins:* `/tier set ACCOUNT to TIER [until YYYY-MM-DD]: REASON` · `/tier clear ACCOUNT`\n"
+    "`/tier set-channel ACCOUNT #channel` (pick the channel from Slack's list) · "
+    "`/tier set-channel ACCOUNT clear`: where the account's alerts go (else its tier's alert channel)"
 )
 
 
@@ -232,11 +248,36 @@ def refusal_text(refused: Refused) -> str:
             names = ", ".join(escape_mrkdwn(name) for name in refused.options)
             return f"`{subject}` could be {names}. Use the account's id or full name."
         case Refusal.NO_MATCH:
-            return f"No account matches `{subject}`."
+            nearest = ", ".join(escape_mrkdwn(name) for name in refused.options)
+            return f"No account matches `{subject}`." + (f" Nearest: {nearest}." if nearest else "")
         case Refusal.SAME_TIER:
             return f"The account is already *{subject}*: nothing to override."
         case Refusal.TOO_LONG:
             return f"The {subject} is too long (at most {', '.join(refused.options)} characters)."
+        case Refusal.CHANNEL_SYNTAX:
+            return (
+                "Write it as `set-channel ACCOUNT #channel` (pick the channel from Slack's list) or "
+                "`set-channel ACCOUNT clear`."
+            )
+        case Refusal.CHANNEL_NAME:
+            return (
+                f"`{subject}` reached tierbot as a plain name, not a channel. Pick the channel from the "
+                "list Slack offers as you type `#`, or paste its id (C0123ABCD, at the bottom of the "
+                "channel's details). Nothing was changed."
+            )
+
+
+def channel_message(outcome: ChannelChanged | Refused) -> Message:
+    """The answer to `/tier set-channel ...`."""
+    if isinstance(outcome, Refused):
+        return notice_message(refusal_text(outcome))
+    name = escape_mrkdwn(outcome.account)
+    if outcome.channel is None:
+        was = f" (was {channel_mention(outcome.previous)})" if outcome.previous else ""
+        return notice_message(
+            f"{name} has no channel of its own now{was}: its alerts go to its tier's alert channel."
+        )
+    return notice_message(f"{name}'s alerts and health drops now go to {channel_mention(outcome.channel)}.")
 
 
 def override_message(outcome: OverrideOutcome) -> Message:

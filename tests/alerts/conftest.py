@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.jobs.alerts import USERS
 from bot.services import Services
+from bot.slack_users import USERS
 from tests.cli.conftest import cli_env  # noqa: F401  (fixture)
 from tests.fake_slack import FakeSlack
 from tests.schedule.conftest import FakeClock

@@ -26,7 +26,7 @@ def account(db: Database, policy: Policy, name: str = "Acme Corp", acv: int = 32
     return account_id
 
 
-def ticket(db: Database, ticket_id: str, account_id: int, created: datetime, *, severity: str = "sev1", status: str = "open", assignee: str | None = "ana@example.com", first_response: datetime | None = None) -> None:  # fmt: skip
+def ticket(db: Database, ticket_id: str, account_id: int, created: datetime, *, severity: str = "sev1", status: str = "open", assignee: str | None = "ana@example.com", first_response: datetime | None = None, sla_tier: str = "enterprise") -> None:  # fmt: skip
     with db.session() as session:
         session.add(
             Ticket(
@@ -38,7 +38,7 @@ def ticket(db: Database, ticket_id: str, account_id: int, created: datetime, *, 
                 assignee=assignee,
                 created_at=created,
                 first_response_at=first_response,
-                sla_tier="enterprise",
+                sla_tier=sla_tier,
             )
         )
         bump_version(session, TICKETS)

@@ -222,3 +222,23 @@ def test_a_run_that_lost_its_lease_writes_no_more(
     summary = service.sync_accounts(db, policy, NOW, hubspot_client, full=True, progress=steal)
     assert summary.status == "stopped" and "lost its lease" in (summary.error or "")
     assert count(db, Account) == 100  # the first page only; the second was rolled back
+
+
+def test_a_sync_that_changes_a_health_score_keeps_the_old_value(
+    db: Database, policy: Policy, hubspot: FakeHubSpot, hubspot_client: HubSpotClient
+) -> None:
+    from storage.models.alerts import HealthChange
+
+    assert service.sync_accounts(db, policy, NOW, hubspot_client, full=True).status == "ok"
+    assert count(db, HealthChange) == 0  # new accounts: nothing changed yet
+    hubspot.touch([7, 8], BASE_MS + 5_000_000, health_score="20")
+    hubspot.touch([9], BASE_MS + 5_000_000, acv="99000")  # health unchanged: no history row
+    summary = service.sync_accounts(db, policy, NOW, hubspot_client, full=True)
+    assert summary.status == "ok" and summary.updated == 3, summary.error
+    with db.session() as session:
+        rows = session.execute(
+            select(Account.source_id, HealthChange.old_value, HealthChange.new_value, HealthChange.at)
+            .join(Account, Account.id == HealthChange.account_id)
+            .order_by(Account.source_id)
+        ).all()
+    assert [tuple(r) for r in rows] == [("7", 7, 20, NOW), ("8", 8, 20, NOW)]
