@@ -199,6 +199,11 @@ def main() -> int:
                 3,
             )
             assert disk.last is Served.FILE
+            timed(
+                "  of which the cache file alone (np.load)",
+                lambda: disk.source(conn, NOW - timedelta(days=DAYS)),
+                3,
+            )
             rss = peak_rss_mb()
             print(f"  peak RSS {rss:.0f} MiB (cold run, warm runs and the sweep, entry kept in memory)")
             size = sum(f.stat().st_size for f in files.iterdir()) / 2**20
@@ -225,12 +230,11 @@ def main() -> int:
             f"{result.measures.differentiation:.3f}; flip {swept.flip.flip}"
         )
         print(f"  CPU time of this process: {time.process_time():.1f} s")
-        ok = (
-            cold <= TARGET_ONE * 3 and warm <= TARGET_ONE and sweep_warm <= TARGET_SWEEP and rss <= TARGET_RSS
-        )
+        ok = warm <= TARGET_ONE and sweep_warm <= TARGET_SWEEP and rss <= TARGET_RSS
         print(
             f"targets (end to end, warm): one variant ≤ {TARGET_ONE:.0f} s, sweep ≤ {TARGET_SWEEP:.0f} s, "
-            f"RSS ≤ {TARGET_RSS:.0f} MB; cold ≤ {TARGET_ONE * 3:.0f} s (Slack's 3 s): {'ok' if ok else 'MISSED'}"
+            f"RSS ≤ {TARGET_RSS:.0f} MB: {'ok' if ok else 'MISSED'} (the cold run is acked at once and "
+            "posted when done, whatever its time)"
         )
         db.dispose()
     return 0 if ok else 1
