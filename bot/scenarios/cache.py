@@ -22,6 +22,7 @@ next time (~40 ms for a million tickets) instead. The scheduler builds the file 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -178,21 +179,26 @@ def _read(path: Path, key: Key, start: float, arrays: bool) -> Source | bool | N
                 return True
             since = float(stored["since"])
             loaded: dict[str, Any] = {name: stored[name] for name in ARRAYS}
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         # zipfile checks each array's CRC-32 as it reads it: a flipped bit lands here too.
         log.warning("scenario cache %s unreadable (%s): reading the database instead", path, exc)
-        path.unlink(missing_ok=True)
+        _discard(path)
         return None
     tickets, accounts = loaded["created"].shape, loaded["account_ids"].shape
     if any(loaded[n].shape != tickets for n in _TICKET_ARRAYS) or any(
         loaded[n].shape != accounts for n in _ACCOUNT_ARRAYS
     ):
         log.warning("scenario cache %s inconsistent: reading the database instead", path)
-        path.unlink(missing_ok=True)
+        _discard(path)
         return None
     return Source(since=since, **loaded)
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not ours to remove, or not there: the next write replaces it
+        path.unlink(missing_ok=True)
 
 
 _TICKET_ARRAYS = ("ticket_account", "severity", "created", "first_response", "solved", "handle_minutes")
