@@ -149,6 +149,12 @@ class Source:
     solved: Floats
     handle_minutes: Floats
 
+    def __post_init__(self) -> None:
+        # Shared by every run until the data change: a run that wrote into them would change the
+        # next run's data, so writing raises instead (slices of a read-only array are read-only).
+        for name in ARRAYS:
+            getattr(self, name).flags.writeable = False
+
     @property
     def nbytes(self) -> int:
         return sum(int(getattr(self, name).nbytes) for name in ARRAYS)

@@ -254,3 +254,14 @@ def test_the_process_cache_is_one_per_database_next_to_its_file(db: Database, tm
         assert list((tmp_path / "tierbot-cache" / "scenarios").glob("scenarios-*.npz"))
     finally:
         other.dispose()
+
+
+def test_the_shared_arrays_cannot_be_written(db: Database, cache: SnapshotCache) -> None:
+    """Every run until the data change reads the same arrays: a write into them is refused, not kept."""
+    seed(db)
+    with db.engine.connect() as conn:
+        snap = cache.snapshot(conn, NOW, 7)
+    with pytest.raises(ValueError, match="read-only"):
+        snap.acv[0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        snap.created[:] = 0.0
