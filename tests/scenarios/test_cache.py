@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.accounts.overrides import set_override
 from bot.scenarios.cache import Served, SnapshotCache, current_key, default_directory, shared
@@ -81,8 +81,13 @@ def test_a_later_run_cuts_its_window_from_the_same_arrays(db: Database, cache: S
     with db.engine.connect() as conn:
         for later in (NOW + timedelta(minutes=5), NOW + timedelta(days=2), NOW + timedelta(days=4)):
             for days in (1, 7):
-                _same(cache.snapshot(conn, later, days), load(conn, later, days))
+                snap = cache.snapshot(conn, later, days)
                 assert cache.last is Served.MEMORY
+                _same(snap, load(conn, later, days))
+                window = (Ticket.created_at >= later - timedelta(days=days), Ticket.created_at < later)
+                assert snap.tickets == conn.scalar(select(func.count()).select_from(Ticket).where(*window))
+                active = set(snap.overrides)
+                assert bool(active) == (later < NOW + timedelta(days=2))  # expired by then
     after = _run(db, cache, NOW + timedelta(days=2))  # the override has expired, some tickets left
     assert cache.last is Served.MEMORY
     assert after == _fresh(db, NOW + timedelta(days=2))
