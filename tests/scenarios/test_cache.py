@@ -42,8 +42,13 @@ def _fresh(db: Database, now: datetime = NOW) -> ScenarioResult:
     with tempfile.TemporaryDirectory() as tmp:
         cache = SnapshotCache(Path(tmp), keep_in_memory=False)
         out = _run(db, cache, now)
-        assert cache.last is Served.DATABASE
+        assert served(cache) is Served.DATABASE
         return out
+
+
+def served(cache: SnapshotCache) -> Served | None:
+    """Where the last snapshot came from (a call, so each check reads the attribute afresh)."""
+    return cache.last
 
 
 def _same(a: Snapshot, b: Snapshot) -> None:
@@ -65,9 +70,9 @@ def test_the_second_run_reuses_the_arrays_and_gives_the_same_result(
 ) -> None:
     seed(db)
     first = _run(db, cache)
-    assert cache.last is Served.DATABASE
+    assert served(cache) is Served.DATABASE
     second = _run(db, cache)
-    assert cache.last is Served.MEMORY
+    assert served(cache) is Served.MEMORY
     assert second == first == _fresh(db)
 
 
@@ -82,14 +87,14 @@ def test_a_later_run_cuts_its_window_from_the_same_arrays(db: Database, cache: S
         for later in (NOW + timedelta(minutes=5), NOW + timedelta(days=2), NOW + timedelta(days=4)):
             for days in (1, 7):
                 snap = cache.snapshot(conn, later, days)
-                assert cache.last is Served.MEMORY
+                assert served(cache) is Served.MEMORY
                 _same(snap, load(conn, later, days))
                 window = (Ticket.created_at >= later - timedelta(days=days), Ticket.created_at < later)
                 assert snap.tickets == conn.scalar(select(func.count()).select_from(Ticket).where(*window))
                 active = set(snap.overrides)
                 assert bool(active) == (later < NOW + timedelta(days=2))  # expired by then
     after = _run(db, cache, NOW + timedelta(days=2))  # the override has expired, some tickets left
-    assert cache.last is Served.MEMORY
+    assert served(cache) is Served.MEMORY
     assert after == _fresh(db, NOW + timedelta(days=2))
 
 
@@ -100,7 +105,7 @@ def test_a_process_without_the_arrays_reads_the_file(
     first = _run(db, cache)
     other = SnapshotCache(tmp_path / "cache")  # another worker, or this one restarted
     assert _run(db, other) == first
-    assert other.last is Served.FILE
+    assert served(other) is Served.FILE
 
 
 def test_a_wider_window_than_the_cached_one_reads_the_database(db: Database, cache: SnapshotCache) -> None:
@@ -108,9 +113,9 @@ def test_a_wider_window_than_the_cached_one_reads_the_database(db: Database, cac
     _run(db, cache)  # 7 days
     with db.engine.connect() as conn:
         _same(cache.snapshot(conn, NOW, 30), load(conn, NOW, 30))
-        assert cache.last is Served.DATABASE
+        assert served(cache) is Served.DATABASE
         cache.snapshot(conn, NOW, 7)
-        assert cache.last is Served.MEMORY  # the 30 days hold the 7
+        assert served(cache) is Served.MEMORY  # the 30 days hold the 7
 
 
 @pytest.mark.parametrize("name", [ACCOUNTS, TICKETS])
@@ -122,10 +127,10 @@ def test_a_version_bump_makes_every_process_read_the_database_again(
     with db.session() as session:
         bump_version(session, name)
     _run(db, cache)
-    assert cache.last is Served.DATABASE
+    assert served(cache) is Served.DATABASE
     other = SnapshotCache(tmp_path / "cache")
     _run(db, other)
-    assert other.last is Served.FILE  # the file was rewritten for the new versions
+    assert served(other) is Served.FILE  # the file was rewritten for the new versions
 
 
 def test_changed_accounts_and_tickets_are_seen_by_the_next_run(db: Database, cache: SnapshotCache) -> None:
@@ -135,13 +140,13 @@ def test_changed_accounts_and_tickets_are_seen_by_the_next_run(db: Database, cac
         session.execute(update(Account).where(Account.id == ids["A1"]).values(acv=Decimal(9000)))
         bump_version(session, ACCOUNTS)
     moved = _run(db, cache)
-    assert cache.last is Served.DATABASE and moved != before
+    assert served(cache) is Served.DATABASE and moved != before
     assert moved.today[0].accounts == before.today[0].accounts - 1  # A1 left premium today
     with db.session() as session:
         session.execute(update(Ticket).where(Ticket.id == "T-A1-sev1").values(first_response_minutes=30))
         bump_version(session, TICKETS)
     faster = _run(db, cache)
-    assert cache.last is Served.DATABASE
+    assert served(cache) is Served.DATABASE
     assert faster.today_measures.fairness != moved.today_measures.fairness and faster == _fresh(db)
 
 
@@ -152,7 +157,7 @@ def test_an_override_set_through_the_service_is_seen_by_the_next_run(
     before = _run(db, cache)
     set_override(db, POLICY, ids["A3"], "premium", "pilot", "UADMIN", NOW - timedelta(days=1))
     after = _run(db, cache)
-    assert cache.last is Served.DATABASE
+    assert served(cache) is Served.DATABASE
     assert after.today[0].accounts == before.today[0].accounts + 1
 
 
@@ -165,7 +170,7 @@ def test_a_write_that_forgot_to_bump_still_changes_the_fingerprint(
     _run(db, cache)
     add_account(db, POLICY, "A5", 50000)  # no bump_version
     _run(db, cache)
-    assert cache.last is Served.DATABASE
+    assert served(cache) is Served.DATABASE
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "flipped", "missing", "other key"])
@@ -192,10 +197,10 @@ def test_a_broken_or_foreign_file_is_rebuilt(db: Database, tmp_path: Path, damag
             bump_version(session, TICKETS)
     other = SnapshotCache(tmp_path / "cache")
     assert _run(db, other) == first
-    assert other.last is Served.DATABASE
+    assert served(other) is Served.DATABASE
     again = SnapshotCache(tmp_path / "cache")
     _run(db, again)
-    assert again.last is Served.FILE  # rewritten whole
+    assert served(again) is Served.FILE  # rewritten whole
 
 
 def test_an_unwritable_directory_only_costs_the_file(db: Database, tmp_path: Path) -> None:
@@ -204,7 +209,7 @@ def test_an_unwritable_directory_only_costs_the_file(db: Database, tmp_path: Pat
     blocker.write_text("x")
     cache = SnapshotCache(blocker / "cache")
     assert _run(db, cache) == _fresh(db)
-    assert _run(db, cache) is not None and cache.last is Served.MEMORY
+    assert _run(db, cache) is not None and served(cache) is Served.MEMORY
 
 
 def test_memory_can_be_left_to_the_file(db: Database, tmp_path: Path) -> None:
@@ -212,7 +217,7 @@ def test_memory_can_be_left_to_the_file(db: Database, tmp_path: Path) -> None:
     cache = SnapshotCache(tmp_path / "cache", keep_in_memory=False)
     _run(db, cache)
     _run(db, cache)
-    assert cache.last is Served.FILE
+    assert served(cache) is Served.FILE
 
 
 def _contents(db: Database) -> dict[str, str]:
