@@ -165,12 +165,21 @@ def test_a_write_that_forgot_to_bump_still_changes_the_fingerprint(
     db: Database, cache: SnapshotCache
 ) -> None:
     """A database replaced or truncated under the same URL restarts the counters: the key also holds the
-    accounts' count, highest id and latest update, and the tickets' first and last creation."""
+    accounts' count, highest id, latest update, ACV total and strategic count, and the tickets' first and
+    last creation."""
     seed(db)
     _run(db, cache)
     add_account(db, POLICY, "A5", 50000)  # no bump_version
     _run(db, cache)
     assert served(cache) is Served.DATABASE
+    with db.session() as session:  # same count, ids and update time; another ACV total
+        session.execute(
+            update(Account).where(Account.name == "A1").values(acv=9000, updated_at=Account.updated_at)
+        )
+    _run(db, cache)
+    assert served(cache) is Served.DATABASE
+    _run(db, cache)
+    assert served(cache) is Served.MEMORY
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "flipped", "missing", "other key"])
