@@ -2,22 +2,30 @@
 
     .venv/bin/python -m bench.scenarios [--accounts N] [--tickets N] [--sqlite-file PATH]
 
-Data are generated inside the database (recursive CTE, as in bench/sla_digest.py), then, timed:
-- baseline: reading the snapshot (accounts and the window's tickets into numpy arrays);
-- preparing the model (per-ticket times, business minutes on each SLA calendar, today's medians);
-- one variant on the arrays, and a 15-step sweep on the arrays;
-- the front door end to end (`run_scenario`, `run_sweep`: each reads the data again).
-The policy is the default with staffing sized to the generated load (85% utilisation today), so the
-queues are neither idle nor overloaded. Targets: one variant ≤ 1 s, 15-step sweep ≤ 10 s, peak RSS ≤ 300 MB.
+Data are generated inside the database (recursive CTE, as in bench/sla_digest.py), then, timed, the
+front door end to end (`run_scenario`, `run_sweep`, with a `SnapshotCache` on a fresh directory):
+- cold: the first run, empty cache (reads the database, writes the .npz file);
+- warm: the next runs of the same process (the arrays from memory), also five minutes later (a new
+  `now`: the same arrays, another window);
+- from the file: a process that has not run a scenario yet (a restarted or another worker);
+- the 15-step sweep, warm;
+then the pieces: the baseline (reading the snapshot from the database, uncached), preparing the model
+(per-ticket times, business minutes on each SLA calendar, today's medians), one variant and the 15-step
+sweep on the arrays. Every time is also a ratio to the baseline measured in the same run (the machine is
+shared: ratios move less than seconds), and the load average is printed before and after. The policy
+is the default with staffing sized to the generated load (85% utilisation today), so the queues are
+neither idle nor overloaded. Targets: one variant ≤ 1 s, 15-step sweep ≤ 10 s, peak RSS ≤ 300 MB.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +33,7 @@ from sqlalchemy import text
 
 from bench.sla_digest import NOW, _sql, peak_rss_mb
 from bot.policy.model import Policy, Staffing, load_policy
+from bot.scenarios.cache import Served, SnapshotCache
 from bot.scenarios.projection import Model
 from bot.scenarios.service import ScenarioResult, SweepResult, run_scenario, run_sweep
 from bot.scenarios.snapshot import load
@@ -123,6 +132,11 @@ def timed(label: str, fn, repeat: int = 1):  # type: ignore[no-untyped-def]
     return best, out
 
 
+def load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -150,19 +164,51 @@ def main() -> int:
         variant = Variant((("enterprise", Decimal(30000)), ("professional", Decimal(8000))), days=DAYS)
         spec = parse_sweep(policy, "enterprise=15000..50000 step 2500 days=90")
         assert isinstance(spec, SweepSpec) and len(spec.values) == 15
+        files = Path(tmp) / "cache"  # empty: the first run is cold
+        cache = SnapshotCache(files)
+        later = NOW + timedelta(minutes=5)
         with db.engine.connect() as conn:
             print(f"SQLite, {args.accounts:,} accounts, {args.tickets:,} tickets in the last {DAYS} days")
-            # End to end first, so that the peak RSS is what one run of the front door needs.
-            end1, result = timed(
-                "run_scenario end to end (reads the data)", lambda: run_scenario(conn, policy, NOW, variant)
+            print(f"  before: {load_average()}")
+            # End to end first, so that the peak RSS is what the front door needs, its cache included.
+            cold, result = timed(
+                "cold: run_scenario, empty cache (reads the database, writes the file)",
+                lambda: run_scenario(conn, policy, NOW, variant, cache=cache),
             )
-            end15, swept = timed(
-                "run_sweep end to end, 15 steps (reads the data once)",
-                lambda: run_sweep(conn, policy, NOW, spec),
+            assert cache.last is Served.DATABASE
+            warm, _ = timed(
+                "warm: run_scenario, same process",
+                lambda: run_scenario(conn, policy, NOW, variant, cache=cache),
+                3,
+            )
+            warm_later, _ = timed(
+                "warm: run_scenario five minutes later",
+                lambda: run_scenario(conn, policy, later, variant, cache=cache),
+                3,
+            )
+            assert cache.last is Served.MEMORY
+            sweep_warm, swept = timed(
+                "warm: run_sweep, 15 steps", lambda: run_sweep(conn, policy, NOW, spec, cache=cache)
+            )
+            kept = cache.source(conn, NOW - timedelta(days=DAYS)).nbytes / 2**20  # from memory
+            cache.clear()  # the next process: nothing in memory, the file on disk
+            disk = SnapshotCache(files, keep_in_memory=False)
+            from_file, _ = timed(
+                "from the file: run_scenario in a process with an empty memory",
+                lambda: run_scenario(conn, policy, NOW, variant, cache=disk),
+                3,
+            )
+            assert disk.last is Served.FILE
+            timed(
+                "  of which the cache file alone (np.load)",
+                lambda: disk.source(conn, NOW - timedelta(days=DAYS)),
+                3,
             )
             rss = peak_rss_mb()
-            print(f"  peak RSS {rss:.0f} MiB")
-            base, snap = timed("baseline: read the snapshot", lambda: load(conn, NOW, DAYS), 2)
+            print(f"  peak RSS {rss:.0f} MiB (cold run, warm runs and the sweep, entry kept in memory)")
+            size = sum(f.stat().st_size for f in files.iterdir()) / 2**20
+            print(f"  cache file {size:.0f} MiB; the entry kept in memory {kept:.0f} MiB")
+            base, snap = timed("baseline: read the snapshot (uncached)", lambda: load(conn, NOW, DAYS), 2)
             _, model = timed("prepare the model (calendars, today)", lambda: Model(snap, policy))
             one, _ = timed("one variant on the arrays", lambda: model.evaluate(apply(policy, variant)), 3)
             sweep, _ = timed(
@@ -171,20 +217,24 @@ def main() -> int:
                     model.evaluate(apply(policy, spec.base.with_threshold(spec.tier, v))) for v in spec.values
                 ],
             )
+            print(f"  after: {load_average()}")
         assert isinstance(result, ScenarioResult) and isinstance(swept, SweepResult)
         print(
-            f"  ratios to the snapshot read: one variant {one / base:.2f}, sweep {sweep / base:.2f}, "
-            f"run_scenario {end1 / base:.2f}, run_sweep {end15 / base:.2f}"
+            f"  ratios to the baseline read: cold {cold / base:.2f}, warm {warm / base:.2f}, "
+            f"warm 5 min later {warm_later / base:.2f}, from the file {from_file / base:.2f}, "
+            f"sweep warm {sweep_warm / base:.2f}; on the arrays: one variant {one / base:.2f}, "
+            f"sweep {sweep / base:.2f}"
         )
         print(
             f"  moved: {result.accounts_moved:,} accounts; D {result.today_measures.differentiation:.3f} -> "
             f"{result.measures.differentiation:.3f}; flip {swept.flip.flip}"
         )
         print(f"  CPU time of this process: {time.process_time():.1f} s")
-        ok = end1 <= TARGET_ONE and end15 <= TARGET_SWEEP and rss <= TARGET_RSS
+        ok = warm <= TARGET_ONE and sweep_warm <= TARGET_SWEEP and rss <= TARGET_RSS
         print(
-            f"targets (end to end): one variant ≤ {TARGET_ONE:.0f} s, sweep ≤ {TARGET_SWEEP:.0f} s, "
-            f"RSS ≤ {TARGET_RSS:.0f} MB: {'ok' if ok else 'MISSED'}"
+            f"targets (end to end, warm): one variant ≤ {TARGET_ONE:.0f} s, sweep ≤ {TARGET_SWEEP:.0f} s, "
+            f"RSS ≤ {TARGET_RSS:.0f} MB: {'ok' if ok else 'MISSED'} (the cold run is acked at once and "
+            "posted when done, whatever its time)"
         )
         db.dispose()
     return 0 if ok else 1

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.jobs import accounts, alerts, decisions, digest, quarterly, report, reviews, sync, tierchanges
+from bot.jobs import (
+    accounts,
+    alerts,
+    decisions,
+    digest,
+    quarterly,
+    report,
+    reviews,
+    scenarios,
+    sync,
+    tierchanges,
+)
 from bot.schedule import context
 from bot.schedule.context import JobReport, JobSpec
 from bot.schedule.poster import Poster
@@ -29,6 +40,7 @@ def all_jobs() -> list[JobSpec[Services]]:
         *tierchanges.JOBS,
         *report.JOBS,
         *quarterly.JOBS,
+        *scenarios.JOBS,
     ]
 
 

@@ -18,20 +18,37 @@ Ints = npt.NDArray[np.int64]
 
 
 def group_medians(values: Floats, groups: Ints, n_groups: int) -> Floats:
-    """Median of `values` per group id in [0, n_groups); NaN for an empty group. inf counts as a value."""
+    """Median of `values` per group id in [0, n_groups); NaN for an empty group. inf counts as a value.
+
+    A few groups (tiers × severities): the values are grouped by a radix sort of the small group ids
+    and each group's middle found by `np.partition`, O(n) instead of a full sort: over a million tickets
+    ~40 ms instead of ~200 ms for a `lexsort` of (group, value), and it runs three times per model.
+    Many groups: one lexsort. Both pick the same order statistics, so the medians are identical."""
     keep = ~np.isnan(values)
     v, g = values[keep], groups[keep]
-    order = np.lexsort((v, g))
-    v, g = v[order], g[order]
     counts = np.bincount(g, minlength=n_groups)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     out = np.full(n_groups, np.nan)
+    if n_groups <= _FEW_GROUPS:
+        v = v[np.argsort(g.astype(np.int16), kind="stable")]  # stable sort of int16: a radix sort
+        with np.errstate(invalid="ignore"):  # inf + inf stays inf; only inf - inf would warn
+            for k in np.flatnonzero(counts).tolist():
+                n, start = int(counts[k]), int(starts[k])
+                lo, hi = (n - 1) // 2, n // 2
+                middle = np.partition(v[start : start + n], (lo, hi))
+                out[k] = (middle[lo] + middle[hi]) / 2
+        return out
+    order = np.lexsort((v, g))
+    v = v[order]
     has = counts > 0
-    lo = starts[has] + (counts[has] - 1) // 2
-    hi = starts[has] + counts[has] // 2
-    with np.errstate(invalid="ignore"):  # inf + inf stays inf; only inf - inf would warn
-        out[has] = (v[lo] + v[hi]) / 2
+    lo_at = starts[has] + (counts[has] - 1) // 2
+    hi_at = starts[has] + counts[has] // 2
+    with np.errstate(invalid="ignore"):
+        out[has] = (v[lo_at] + v[hi_at]) / 2
     return out
+
+
+_FEW_GROUPS = 256  # a Python loop over the groups costs less than the sort below this
 
 
 def differentiation(low: Floats, top: Floats, weights: Floats) -> float | None:

@@ -1,8 +1,9 @@
 """Scenarios, the front door: evaluate a tier policy variant, or sweep one threshold, on today's data.
 
 Plain functions with explicit dependencies (a Connection or Session, the Policy, now) that return typed
-results or a typed refusal. Read-only: they run SELECTs and nothing else. The data are read once per
-call into arrays (`snapshot.load`); each variant is then a few numpy passes over them.
+results or a typed refusal. Read-only: they run SELECTs and nothing else (the cache file aside). The
+data come as arrays from `bot.scenarios.cache` (read from the database once per data version, then from
+memory or an .npz file); each variant is then a few numpy passes over them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
     # (the /tier workers' memory budget is 200 MB; numpy alone is ~20 MB).
     import numpy as np
 
+    from bot.scenarios.cache import SnapshotCache
     from bot.scenarios.projection import Measures, Model, TierFigures
+    from bot.scenarios.snapshot import Snapshot
     from bot.scenarios.sweep import FlipPoint, SweepRow
 
 LARGEST_MOVERS = 10
@@ -124,19 +127,31 @@ def _moves(model: Model, ranks: np.ndarray) -> tuple[tuple[Move, ...], np.ndarra
     return moves, moved
 
 
+def _snapshot(conn: Connection | Session, now: datetime, days: int, cache: SnapshotCache | None) -> Snapshot:
+    from bot.scenarios.cache import shared
+
+    return (cache or shared(conn)).snapshot(conn, now, days)
+
+
 def run_scenario(
-    conn: Connection | Session, policy: Policy, now: datetime, variant: Variant, days: int | None = None
+    conn: Connection | Session,
+    policy: Policy,
+    now: datetime,
+    variant: Variant,
+    days: int | None = None,
+    *,
+    cache: SnapshotCache | None = None,
 ) -> ScenarioResult | Refused:
+    """`cache`: where the data come from between runs; default, the process's (`cache.shared`)."""
     import numpy as np
 
     from bot.scenarios.projection import Model
-    from bot.scenarios.snapshot import load
 
     days = variant.days if days is None else days
     refused = _check_days(conn, now, days)
     if refused is not None:
         return refused
-    model = Model(load(conn, now, days), policy)
+    model = Model(_snapshot(conn, now, days, cache), policy)
     varied = apply(policy, variant)
     today = model.evaluate(policy, model.today)
     projected = model.evaluate(varied)
@@ -173,17 +188,21 @@ def run_scenario(
 
 
 def run_sweep(
-    conn: Connection | Session, policy: Policy, now: datetime, spec: SweepSpec
+    conn: Connection | Session,
+    policy: Policy,
+    now: datetime,
+    spec: SweepSpec,
+    *,
+    cache: SnapshotCache | None = None,
 ) -> SweepResult | Refused:
     from bot.scenarios.projection import Model
-    from bot.scenarios.snapshot import load
     from bot.scenarios.sweep import flip_point, row
 
     days = spec.base.days
     refused = _check_days(conn, now, days)
     if refused is not None:
         return refused
-    model = Model(load(conn, now, days), policy)
+    model = Model(_snapshot(conn, now, days, cache), policy)
     today = model.evaluate(policy, model.today).measures
     rows = tuple(
         row(value, today, model.evaluate(apply(policy, spec.base.with_threshold(spec.tier, value))).measures)
