@@ -167,21 +167,24 @@ def _print_backtest(result: BacktestResult) -> None:
             table = Table(
                 title=f"{test.value}, per {level.value}: {cells} cell{'' if cells == 1 else 's'} scored"
             )
-            for column in ("model", "MAE", "MAPE", f"wins/losses vs {CURRENT.value}", "no number"):
+            for column in ("model", "MAE min", "median AE", "MAPE", "won/lost", "no number"):
                 table.add_column(column, justify="left" if column == "model" else "right")
             for s in scores:
                 table.add_row(
-                    s.model.value + (" (current)" if s.model == CURRENT else ""),
-                    "—" if s.mae is None else f"{s.mae:,.1f} min",
+                    s.model.value + ("*" if s.model == CURRENT else ""),
+                    "—" if s.mae is None else f"{s.mae:,.1f}",
+                    "—" if s.mdae is None else f"{s.mdae:,.1f}",
                     _share(s.mape) if s.mape is None or s.mape < 10 else f"{s.mape:,.0%}",
                     "—" if s.model == CURRENT else f"{s.wins}/{s.losses}",
                     str(s.no_number),
                 )
             console.print(table)
     console.print(
-        "MAE in minutes, MAPE of the held-back median; only cells where every model gives a number "
-        "(no number: a queue at or above 100% utilisation) are scored; errors within a minute tie. "
-        "moved-accounts values are semi-synthetic (observed times plus a simulated change of wait)."
+        f"* the current model. MAE: mean absolute error of the held-back median, in minutes (median AE: "
+        f"the median error); won/lost: cells where a model's error is lower/higher than {CURRENT.value}'s "
+        "by more than a minute. Scored: only cells where every model gives a number (no number: a queue "
+        "at or above 100% utilisation). moved-accounts values are semi-synthetic (observed times plus a "
+        "simulated change of wait)."
     )
 
 

@@ -111,6 +111,8 @@ class Cell:
     hold_tickets: int  # answered, in the hold-back window
     utilisation_fit: float | None
     utilisation_hold: float | None
+    arrival_scv: float  # Ca² of the hold-back window's gaps between arrivals (1 for Poisson)
+    handle_scv: float  # Cs² of its handle times (1 for exponential)
     actual: float  # the hold-back median first response, minutes
     predictions: tuple[float | None, ...]  # per CANDIDATES; None: the model gives no number
 
@@ -126,6 +128,7 @@ class Score:
     model: Candidate
     cells: int  # cells scored: every model has a number
     mae: float | None  # minutes
+    mdae: float | None  # median absolute error, minutes: one cell near saturation can make the mean
     mape: float | None  # 0-1
     wins: int  # scored cells where its error is below the current model's
     losses: int
@@ -164,6 +167,8 @@ class _Queues:
     """Per tier over one period: utilisation (NaN unstaffed) and waits in minutes (inf overloaded)."""
 
     utilisation: Floats
+    arrival_scv: Floats
+    handle_scv: Floats
     mean: Floats
     allen_cunneen: Floats
     median: Floats
@@ -185,6 +190,7 @@ def _queues(
 ) -> _Queues:
     n = len(tiers)
     util, mean, ac, med = np.full(n, np.nan), np.zeros(n), np.zeros(n), np.zeros(n)
+    ca2, cs2 = np.ones(n), np.ones(n)
     for r, t in enumerate(tiers):
         mine = mask & (tier == r)
         count = int(np.count_nonzero(mine))
@@ -195,10 +201,10 @@ def _queues(
         queue = Queue(count / staffed_hours, float(handles.mean()) / 60, t.staffing.agents)
         util[r] = queue.utilisation
         mean[r] = _minutes(mean_wait_hours(queue))
-        ca2 = _scv(np.diff(np.sort(created[mine])))
-        ac[r] = _minutes(allen_cunneen_wait_hours(queue, ca2, _scv(handles)))
+        ca2[r], cs2[r] = _scv(np.diff(np.sort(created[mine]))), _scv(handles)
+        ac[r] = _minutes(allen_cunneen_wait_hours(queue, ca2[r], cs2[r]))
         med[r] = _minutes(median_wait_hours(queue))
-    return _Queues(util, mean, ac, med)
+    return _Queues(util, ca2, cs2, mean, ac, med)
 
 
 def _simulated_waits(
@@ -310,6 +316,8 @@ class _Run:
                         hold_tickets=nh,
                         utilisation_fit=_number(qf.utilisation[r]),
                         utilisation_hold=_number(qh.utilisation[r]),
+                        arrival_scv=float(qh.arrival_scv[r]),
+                        handle_scv=float(qh.handle_scv[r]),
                         actual=float(actual_m),
                         predictions=_predict(float(m_f), r, qf, qh, float(composed_m)),
                     )
@@ -366,6 +374,7 @@ def _scores(cells: list[Cell]) -> tuple[Score, ...]:
                         model=model,
                         cells=len(scored),
                         mae=float(e.mean()) if scored else None,
+                        mdae=float(np.median(e)) if scored else None,
                         mape=float(relative[:, m].mean()) if scored else None,
                         wins=int(np.count_nonzero(e < errors[:, current] - TIE_MINUTES)),
                         losses=int(np.count_nonzero(e > errors[:, current] + TIE_MINUTES)),

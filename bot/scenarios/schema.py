@@ -150,6 +150,7 @@ def backtest_json(r: BacktestResult) -> dict[str, Any]:
                 "model": s.model.value,
                 "cells": s.cells,
                 "mae_minutes": s.mae,
+                "median_absolute_error_minutes": s.mdae,
                 "mape": s.mape,
                 "wins": s.wins,
                 "losses": s.losses,
@@ -168,6 +169,8 @@ def backtest_json(r: BacktestResult) -> dict[str, Any]:
                 "hold_tickets": c.hold_tickets,
                 "utilisation_fit": c.utilisation_fit,
                 "utilisation_hold": c.utilisation_hold,
+                "arrival_scv": c.arrival_scv,
+                "handle_scv": c.handle_scv,
                 "actual_minutes": c.actual,
                 "predictions": {m.value: _number(p) for m, p in zip(CANDIDATES, c.predictions, strict=True)},
             }

@@ -64,6 +64,7 @@ def test_only_the_first_window_has_enough_tickets(result: Backtest) -> None:
     cell = result.cells[2]
     assert (cell.fit_tickets, cell.hold_tickets) == (4, 4)
     assert (cell.utilisation_fit, cell.utilisation_hold) == pytest.approx((1 / 12, 1 / 6))
+    assert (cell.arrival_scv, cell.handle_scv) == (0.0, 0.0)  # evenly spaced, all 120 minutes
 
 
 def test_time_split_by_hand(result: Backtest) -> None:
@@ -101,6 +102,7 @@ def test_scores_by_hand(result: Backtest) -> None:
     naive = result.score(Trial.TIME, Level.TIER, Candidate.NAIVE)
     current = result.score(Trial.TIME, Level.TIER, Candidate.ADDITIVE)
     assert naive.cells == 2 and naive.mae == pytest.approx((10 + 40) / 2)
+    assert naive.mdae == pytest.approx((10 + 40) / 2)  # the median of two errors is their mean
     assert naive.mape == pytest.approx((10 / 70 + 40 / 300) / 2)
     added = W_HOLD - W_FIT  # ≈ 13.09
     assert current.mae == pytest.approx(((60 + added - 70) + (300 - 260 - added)) / 2)  # 15
