@@ -28,7 +28,9 @@ from storage.db import Database
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--tickets", type=int, default=200_000)
     parser.add_argument("--sample", action="store_true", help="the bundled sample data instead")
