@@ -2,6 +2,7 @@
 
     tierbot scenario enterprise=30000 professional=8000 [strategic-lift=0|1] [critical-floor=TIER] [days=90]
     tierbot scenario sweep enterprise=15000..50000 step 2500 [budget=400000] [--chart FILE.png]
+    tierbot scenario backtest [--days 90] [--min-tickets 5]
 
 Parse, call `bot.scenarios.service`, render (rich tables, a text chart, or JSON). Changes nothing.
 """
@@ -21,9 +22,11 @@ from bot.cli.context import console, fail, load_services
 from bot.policy.model import SEVERITIES
 from bot.views.format import duration, money
 
+DEFAULT_BACKTEST_DAYS = 90
+
 if TYPE_CHECKING:  # numpy and the model load only when a scenario runs, not with every command
     from bot.scenarios.projection import Measures, TierFigures
-    from bot.scenarios.service import ScenarioResult, SweepResult
+    from bot.scenarios.service import BacktestResult, ScenarioResult, SweepResult
 
 
 def _minutes(value: float | None, overloaded: bool = False) -> str:
@@ -145,26 +148,90 @@ def _print_sweep(result: SweepResult) -> None:
         )
 
 
+def _print_backtest(result: BacktestResult) -> None:
+    from bot.scenarios.backtest import CANDIDATES, CURRENT, Level, Trial
+
+    b = result.backtest
+    console.print(
+        f"Backtest of the first-response projection over {result.accounts:,} accounts and "
+        f"{result.tickets:,} tickets of the last {result.days} days: {len(b.windows)} hold-back "
+        f"window{'' if len(b.windows) == 1 else 's'}, cells with at least {b.min_tickets} answered tickets "
+        f"in both periods; moved accounts: {', '.join(f'{s:.0%}' for s in b.moved_shares)}."
+    )
+    for w in b.windows:
+        console.print(f"  {w.label}", highlight=False)
+    for test in Trial:
+        for level in Level:
+            scores = [b.score(test, level, m) for m in CANDIDATES]
+            cells = scores[0].cells
+            table = Table(
+                title=f"{test.value}, per {level.value}: {cells} cell{'' if cells == 1 else 's'} scored"
+            )
+            for column in ("model", "MAE min", "median AE", "MAPE", "won/lost", "no number"):
+                table.add_column(column, justify="left" if column == "model" else "right")
+            for s in scores:
+                table.add_row(
+                    s.model.value + ("*" if s.model == CURRENT else ""),
+                    "—" if s.mae is None else f"{s.mae:,.1f}",
+                    "—" if s.mdae is None else f"{s.mdae:,.1f}",
+                    _share(s.mape) if s.mape is None or s.mape < 10 else f"{s.mape:,.0%}",
+                    "—" if s.model == CURRENT else f"{s.wins}/{s.losses}",
+                    str(s.no_number),
+                )
+            console.print(table)
+    console.print(
+        f"* the current model. MAE: mean absolute error of the held-back median, in minutes (median AE: "
+        f"the median error); won/lost: cells where a model's error is lower/higher than {CURRENT.value}'s "
+        "by more than a minute. Scored: only cells where every model gives a number (no number: a queue "
+        "at or above 100% utilisation). moved-accounts values are semi-synthetic (observed times plus a "
+        "simulated change of wait)."
+    )
+
+
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
     @app.command("scenario")
     def scenario(
         args: list[str] = typer.Argument(..., help="Variant (enterprise=30000 …) or `sweep` and a range."),
         output: str = typer.Option("table", "--format", help="table or json"),
         chart: Path | None = typer.Option(None, "--chart", help="Sweeps: write a PNG chart here."),
+        days: int | None = typer.Option(
+            None, "--days", min=1, help="Backtest: days of history (default 90)."
+        ),
+        min_tickets: int = typer.Option(
+            5, "--min-tickets", min=1, help="Backtest: answered tickets a cell needs in each period."
+        ),
     ) -> None:
-        """What if the tier policy changed? Evaluate a variant or sweep one threshold (read-only)."""
+        """What if the tier policy changed? Evaluate a variant, sweep one threshold, or backtest the
+        projection on held-back data (read-only)."""
         if output not in ("table", "json"):
             fail(f"--format is table or json, not {output!r}")
         from bot.scenarios.chart import png_chart
-        from bot.scenarios.schema import scenario_json, sweep_json
-        from bot.scenarios.service import run_scenario, run_sweep
+        from bot.scenarios.schema import backtest_json, scenario_json, sweep_json
+        from bot.scenarios.service import run_backtest, run_scenario, run_sweep
         from bot.scenarios.variant import Refused, parse_sweep, parse_variant
 
+        kind = args[0].casefold()
+        if kind == "backtest":
+            if len(args) > 1 or chart is not None:
+                fail("`tierbot scenario backtest` takes only --days, --min-tickets and --format")
+        elif days is not None:
+            fail("--days goes with `tierbot scenario backtest`; a variant or sweep takes days=N")
         services = load_services()
-        sweep = args[0].casefold() == "sweep"
+        sweep = kind == "sweep"
         text = " ".join(args[1:] if sweep else args)
         now = services.clock()
         with services.db.engine.connect() as conn:
+            if kind == "backtest":
+                tested = run_backtest(
+                    conn, services.policy, now, DEFAULT_BACKTEST_DAYS if days is None else days, min_tickets
+                )
+                if isinstance(tested, Refused):
+                    fail(tested.message)
+                if output == "json":
+                    typer.echo(json.dumps(backtest_json(tested), indent=2, ensure_ascii=False))
+                else:
+                    _print_backtest(tested)
+                return
             if sweep:
                 spec = parse_sweep(services.policy, text)
                 if isinstance(spec, Refused):

@@ -11,8 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from bot.policy.model import SEVERITIES
+from bot.scenarios.backtest import CANDIDATES, CURRENT
 from bot.scenarios.projection import Measures, TierFigures
-from bot.scenarios.service import ScenarioResult, SweepResult
+from bot.scenarios.service import BacktestResult, ScenarioResult, SweepResult
 from bot.scenarios.variant import Variant
 
 SCHEMA_VERSION = 1
@@ -122,4 +123,57 @@ def sweep_json(r: SweepResult) -> dict[str, Any]:
             "budget": _number(r.spec.budget),
             "over_budget": _number(r.flip.over_budget),
         },
+    }
+
+
+def backtest_json(r: BacktestResult) -> dict[str, Any]:
+    """Scores per test, level and model, and every cell they were computed from (minutes; MAPE 0-1)."""
+    b = r.backtest
+    return {
+        "kind": "backtest",
+        "schema_version": SCHEMA_VERSION,
+        "as_of": r.now.isoformat(),
+        "days": r.days,
+        "accounts": r.accounts,
+        "tickets": r.tickets,
+        "min_tickets": b.min_tickets,
+        "moved_shares": list(b.moved_shares),
+        "current": CURRENT.value,
+        "models": [c.value for c in CANDIDATES],
+        "windows": [
+            {"fit_from": w.fit_from, "hold_from": w.hold_from, "hold_to": w.hold_to} for w in b.windows
+        ],
+        "scores": [
+            {
+                "test": s.test.value,
+                "level": s.level.value,
+                "model": s.model.value,
+                "cells": s.cells,
+                "mae_minutes": s.mae,
+                "median_absolute_error_minutes": s.mdae,
+                "mape": s.mape,
+                "wins": s.wins,
+                "losses": s.losses,
+                "no_number": s.no_number,
+            }
+            for s in b.scores
+        ],
+        "cells": [
+            {
+                "test": c.test.value,
+                "window": c.window,
+                "moved_share": c.moved_share,
+                "tier": c.tier,
+                "severity": c.severity,
+                "fit_tickets": c.fit_tickets,
+                "hold_tickets": c.hold_tickets,
+                "utilisation_fit": c.utilisation_fit,
+                "utilisation_hold": c.utilisation_hold,
+                "arrival_scv": c.arrival_scv,
+                "handle_scv": c.handle_scv,
+                "actual_minutes": c.actual,
+                "predictions": {m.value: _number(p) for m, p in zip(CANDIDATES, c.predictions, strict=True)},
+            }
+            for c in b.cells
+        ],
     }

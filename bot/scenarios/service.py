@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     # (the /tier workers' memory budget is 200 MB; numpy alone is ~20 MB).
     import numpy as np
 
+    from bot.scenarios.backtest import Backtest
     from bot.scenarios.cache import SnapshotCache
     from bot.scenarios.projection import Measures, Model, TierFigures
     from bot.scenarios.snapshot import Snapshot
@@ -86,6 +87,15 @@ class SweepResult:
     today_measures: Measures
     rows: tuple[SweepRow, ...]
     flip: FlipPoint
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    now: datetime
+    days: int
+    accounts: int
+    tickets: int
+    backtest: Backtest
 
 
 def account_count(conn: Connection | Session) -> int:
@@ -220,3 +230,22 @@ def run_sweep(
         rows=rows,
         flip=flip_point(rows, today_value, today, spec.budget),
     )
+
+
+def run_backtest(
+    conn: Connection | Session, policy: Policy, now: datetime, days: int, min_tickets: int = 5
+) -> BacktestResult | Refused:
+    """How well the projection's first-response model predicts held-back data, against alternatives
+    (`backtest.py` says how). Read-only, like the rest; deterministic for the same data."""
+    from bot.scenarios.backtest import backtest, windows
+    from bot.scenarios.snapshot import load
+
+    if not windows(days):
+        return Refused(
+            RefusalKind.DAYS, f"days={days}: a backtest needs at least 2 days to fit and hold back."
+        )
+    refused = _check_days(conn, now, days)
+    if refused is not None:
+        return refused
+    snap = load(conn, now, days)
+    return BacktestResult(now, days, snap.accounts, snap.tickets, backtest(snap, policy, min_tickets))

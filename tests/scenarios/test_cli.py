@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from storage.db import Database
 from tests.cli.conftest import cli_env  # noqa: F401  (fixture)
+from tests.scenarios import backtest_data
 from tests.scenarios.example import NOW, POLICY_FILE, seed
 
 runner = CliRunner()
@@ -94,6 +95,72 @@ def test_sweep_table_draws_the_text_chart(env: None) -> None:
     ],
 )
 def test_refusals_exit_1(env: None, args: list[str], says: str) -> None:
+    result = runner.invoke(app, ["scenario", *args])
+    assert result.exit_code == 1
+    assert says in " ".join(result.output.split())
+
+
+@pytest.fixture
+def backtest_env(cli_env: dict[str, str], db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:  # noqa: F811
+    backtest_data.seed(db)
+    monkeypatch.setenv("TIER_POLICY_FILE", str(POLICY_FILE))
+    with freeze_time(NOW):
+        yield
+
+
+def test_backtest_table(backtest_env: None) -> None:
+    result = runner.invoke(app, ["scenario", "backtest", "--days", "6", "--min-tickets", "4"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    said = " ".join(out.split())
+    assert "over 2 accounts and 16 tickets of the last 6 days: 3 hold-back windows" in said
+    assert "fit -6..-2 d, hold -2..0 d" in said
+    assert "time-split, per tier: 2 cells scored" in said
+    # The first table's rows, by model (rich draws cells between │).
+    rows: dict[str, str] = {}
+    for line in out.splitlines():
+        if line.count("│") > 4:
+            rows.setdefault(line.split("│")[1].strip(), line)
+    # The hand-worked figures of tests/scenarios/backtest_data.py: MAE 25 naive, 15 additive.
+    assert "25.0" in rows["naive"] and "14%" in rows["naive"] and "0/2" in rows["naive"]
+    assert "15.0" in rows["additive*"] and "7%" in rows["additive*"]
+    assert "167.0" in rows["multiplicative"] and "0/2" in rows["multiplicative"]
+
+
+def test_backtest_json(backtest_env: None) -> None:
+    result = runner.invoke(
+        app, ["scenario", "backtest", "--days", "6", "--min-tickets", "4", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["kind"] == "backtest" and data["current"] == "additive"
+    assert data["models"] == [
+        "naive",
+        "additive",
+        "multiplicative",
+        "allen-cunneen",
+        "median-wait",
+        "per-ticket",
+    ]
+    assert data["windows"][0] == {"fit_from": 6, "hold_from": 2, "hold_to": 0}
+    score = next(
+        s for s in data["scores"] if (s["test"], s["level"], s["model"]) == ("time-split", "tier", "additive")
+    )
+    assert score["cells"] == 2 and score["mae_minutes"] == pytest.approx(15)
+    cell = next(c for c in data["cells"] if c["test"] == "time-split" and c["tier"] == "premium")
+    assert cell["actual_minutes"] == 70 and cell["predictions"]["naive"] == 60
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["backtest", "--days", "90"], "the tickets go back 6 days"),
+        (["backtest", "--days", "1"], "at least 2 days"),
+        (["backtest", "premium=1"], "takes only --days"),
+        (["premium=15000", "--days", "6"], "--days goes with `tierbot scenario backtest`"),
+    ],
+)
+def test_backtest_refusals(backtest_env: None, args: list[str], says: str) -> None:
     result = runner.invoke(app, ["scenario", *args])
     assert result.exit_code == 1
     assert says in " ".join(result.output.split())
