@@ -1,7 +1,7 @@
 """Benchmark: the per-tier report over 1,000,000 tickets of 100,000 accounts, on SQLite and PostgreSQL.
 
     .venv/bin/python -m bench.report [--accounts N] [--tickets N] [--sqlite-file PATH] [--reuse]
-                                     [--database-url URL | BENCH_DATABASE_URL=URL] [--sqlite-only]
+                                     [--database-url URL | BENCH_DATABASE_URL=URL] [--sqlite-only | --postgresql-only]
 
 Targets: `tierbot report` <= 5 s; `/sla report` acks at once and computes in a lazy listener, which
 must answer within Slack's 3 s. Printed per period: the service without the weekly series (what
@@ -31,14 +31,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from bench.sla_digest import NOW, generate
-from bot.policy.model import load_policy
+from bot.policy.model import Policy, load_policy
+from bot.reports import aggregate
 from bot.reports import service as reports
+from bot.reports.periods import windows
 from bot.sla.state import iter_open_ticket_states
 from bot.views import report as report_view
 from bot.views import report_chart
@@ -67,6 +71,26 @@ def cli_seconds(db: Database, period: reports.ReportPeriod, chart: Path) -> floa
     return seconds
 
 
+def phases(db: Database, policy: Policy) -> None:
+    """Where a quarter report with its weekly series spends its time: wall and this process's CPU
+    (SQLite works in this process; PostgreSQL's share of the wall is the server's)."""
+    w = windows(reports.ReportPeriod.QUARTER, NOW)
+    every = (w.current, w.previous, *w.weeks)
+    steps: dict[str, Callable[[Session], object]] = {
+        "grouped sums (day, tier, severity)": lambda s: aggregate.ticket_sums(s, every),
+        "distinct accounts (period and previous)": lambda s: aggregate.ticket_sums(s, (w.current, w.previous), distinct_accounts=(0, 1)),
+        "open tickets' breached clocks": lambda s: aggregate.open_breaches(s, policy, NOW, 0.25, every),
+        "accounts and tier moves": lambda s: (aggregate.accounts_by_tier(s), aggregate.tier_moves(s, w.current)),
+    }  # fmt: skip
+    parts = []
+    for label, step in steps.items():
+        with db.session() as session:
+            t0, c0 = time.perf_counter(), time.process_time()
+            step(session)
+            parts.append(f"{label} {time.perf_counter() - t0:.2f} s (CPU {time.process_time() - c0:.2f})")
+    print("  quarter by phase: " + "; ".join(parts))
+
+
 def bench(name: str, db: Database, args: argparse.Namespace, fresh: bool) -> bool:
     print(f"\n{name}: {db.url.split('@')[-1]}  ({load()})")
     if fresh:
@@ -90,6 +114,7 @@ def bench(name: str, db: Database, args: argparse.Namespace, fresh: bool) -> boo
         clocks = sum(1 for _ in iter_open_ticket_states(session, policy, NOW))
         stream = time.perf_counter() - t0
     print(f"  baseline: SLA digest stream of {clocks:,} open clocks {stream:.2f} s ({load()})")
+    phases(db, policy)
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         for period in reports.ReportPeriod:
@@ -163,6 +188,7 @@ def main() -> int:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--open-share", type=float, default=0.03)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgresql-only", action="store_true")
     parser.add_argument(
         "--sqlite-file", type=Path, help="keep the SQLite database here; reuse it if it exists"
     )
@@ -179,10 +205,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = args.sqlite_file or Path(tmp) / "bench.db"
         fresh = not path.exists()
-        db = Database(f"sqlite:///{path}")
-        db.upgrade()
-        ok &= bench("SQLite", db, args, fresh)
-        db.dispose()
+        if not args.postgresql_only:
+            db = Database(f"sqlite:///{path}")
+            db.upgrade()
+            ok &= bench("SQLite", db, args, fresh)
+            db.dispose()
     if args.database_url and not args.sqlite_only:
         db, fresh = postgres(args.database_url, args.reuse, args.tickets)
         ok &= bench("PostgreSQL", db, args, fresh)

@@ -105,15 +105,16 @@ def ticket_sums(
                 out[i, tier].add(severity, n)
     if distinct_accounts:
         # One pass over the listed windows (they must not overlap), from the covering index alone.
-        listed = [windows[i] for i in distinct_accounts]
+        listed = {i: windows[i] for i in distinct_accounts}
         bucket = case(
-            *((and_(Ticket.created_at >= w.start, Ticket.created_at < w.end), i) for i, w in zip(distinct_accounts, listed, strict=True))
-        )  # fmt: skip
+            *((and_(Ticket.created_at >= w.start, Ticket.created_at < w.end), i) for i, w in listed.items())
+        )
+        since, until = min(w.start for w in listed.values()), max(w.end for w in listed.values())
         counted = session.execute(
             select(Ticket.sla_tier, bucket, func.count(distinct(Ticket.account_id)))
-            .where(Ticket.created_at >= min(w.start for w in listed), Ticket.created_at < max(w.end for w in listed))
+            .where(Ticket.created_at >= since, Ticket.created_at < until)
             .group_by(Ticket.sla_tier, bucket)
-        )  # fmt: skip
+        )
         for tier, i, count in counted:
             if i is not None:
                 out[int(i), tier].accounts = int(count or 0)
