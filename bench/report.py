@@ -78,7 +78,7 @@ def phases(db: Database, policy: Policy) -> None:
     every = (w.current, w.previous, *w.weeks)
     steps: dict[str, Callable[[Session], object]] = {
         "grouped sums (day, tier, severity)": lambda s: aggregate.ticket_sums(s, every),
-        "distinct accounts (period and previous)": lambda s: aggregate.ticket_sums(s, (w.current, w.previous), distinct_accounts=(0, 1)),
+        "distinct accounts (period and previous)": lambda s: aggregate.accounts_with_tickets(s, every, (0, 1)),
         "open tickets' breached clocks": lambda s: aggregate.open_breaches(s, policy, NOW, 0.25, every),
         "accounts and tier moves": lambda s: (aggregate.accounts_by_tier(s), aggregate.tier_moves(s, w.current)),
     }  # fmt: skip

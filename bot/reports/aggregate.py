@@ -79,7 +79,7 @@ def ticket_sums(
     """Per (window index, served tier): counts, sums and the severity mix, from one scan grouped by
     UTC day, tier and severity (windows are whole UTC days; each day's sums are added to every window
     that holds it); and the distinct accounts with tickets for the windows listed in
-    `distinct_accounts`, one query each (a COUNT DISTINCT does not add up over days)."""
+    `distinct_accounts` (`accounts_with_tickets`)."""
     lo, hi = min(w.start for w in windows), max(w.end for w in windows)
     solved = Ticket.status.in_(SOLVED_STATUSES)
     day = utc_day(Ticket.created_at)
@@ -103,22 +103,30 @@ def ticket_sums(
         for i, (first, after) in enumerate(spans):
             if first <= name < after:
                 out[i, tier].add(severity, n)
-    if distinct_accounts:
-        # One pass over the listed windows (they must not overlap), from the covering index alone.
-        listed = {i: windows[i] for i in distinct_accounts}
-        bucket = case(
-            *((and_(Ticket.created_at >= w.start, Ticket.created_at < w.end), i) for i, w in listed.items())
-        )
-        since, until = min(w.start for w in listed.values()), max(w.end for w in listed.values())
-        counted = session.execute(
-            select(Ticket.sla_tier, bucket, func.count(distinct(Ticket.account_id)))
-            .where(Ticket.created_at >= since, Ticket.created_at < until)
-            .group_by(Ticket.sla_tier, bucket)
-        )
-        for tier, i, count in counted:
-            if i is not None:
-                out[int(i), tier].accounts = int(count or 0)
+    for (i, tier), count in accounts_with_tickets(session, windows, distinct_accounts).items():
+        out[i, tier].accounts = count
     return dict(out)
+
+
+def accounts_with_tickets(
+    session: Session, windows: Sequence[Window], which: Sequence[Bucket]
+) -> dict[tuple[Bucket, str], int]:
+    """Distinct accounts with tickets per (window index, served tier), for the windows listed in
+    `which` (they must not overlap): one grouped pass over their span, from the covering index alone
+    (a COUNT DISTINCT does not add up over days, so it cannot come from the daily sums)."""
+    if not which:
+        return {}
+    listed = {i: windows[i] for i in which}
+    bucket = case(
+        *((and_(Ticket.created_at >= w.start, Ticket.created_at < w.end), i) for i, w in listed.items())
+    )
+    since, until = min(w.start for w in listed.values()), max(w.end for w in listed.values())
+    counted = session.execute(
+        select(Ticket.sla_tier, bucket, func.count(distinct(Ticket.account_id)))
+        .where(Ticket.created_at >= since, Ticket.created_at < until)
+        .group_by(Ticket.sla_tier, bucket)
+    )
+    return {(int(i), tier): int(count or 0) for tier, i, count in counted if i is not None}
 
 
 def open_breaches(
