@@ -93,7 +93,7 @@ def ticket_sums(
     ]  # fmt: skip
     # Windows are whole UTC days, so both ranges select the same rows. SQLite ranges over the day itself
     # to read `ix_tickets_day_report` (migration 0010), which holds the rows in the grouping's order:
-    # no sort of half a million rows (it has no hash aggregate). PostgreSQL hashes the groups.
+    # no sort of half a million rows (it has no hash aggregate). PostgreSQL ranges over created_at.
     if session.get_bind().dialect.name == "sqlite":
         scope = and_(day >= lo.date().isoformat(), day < hi.date().isoformat())
     else:

@@ -73,7 +73,7 @@ class Ticket(Base):
         Index("ix_tickets_created_at_report", *REPORT_COLUMNS),
         # SQLite has no hash aggregation: grouping half a million rows by (UTC day, tier, severity) sorted
         # them all in a temporary B-tree (1.2 s of CPU for a quarter report over 1M tickets). This index
-        # holds them in that order, so the report's GROUP BY streams (0.43 s). PostgreSQL hashes.
+        # holds them in that order, so the report's GROUP BY streams (0.43 s). PostgreSQL groups by itself.
         Index("ix_tickets_day_report", text(REPORT_DAY), *REPORT_DAY_COLUMNS).ddl_if(dialect="sqlite"),
         # Open tickets are a few percent of all. A plain status index does not help SQLite, whose planner
         # assumes the four open statuses are 4/6 of the table and scans accounts instead; a partial index

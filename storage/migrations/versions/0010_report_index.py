@@ -9,7 +9,8 @@ The report sums 14 measures over every ticket created in up to 182 days (half of
 Through the old index SQLite looked each row up in the table: 1.5 s of the report's SQL over 1M
 tickets; reading the same rows from the index alone, 0.13 s before grouping (bench/report.py). SQLite
 then sorted those rows by day, tier and severity (it has no hash aggregate): 1.2 s of CPU for a quarter
-report; with `ix_tickets_day_report` in that order, 0.43 s. PostgreSQL hashes and gets no such index.
+report; with `ix_tickets_day_report` in that order, 0.43 s. PostgreSQL gets no such index (it can hash
+a GROUP BY; it cannot index `to_char`, which is not immutable).
 """
 
 from alembic import op
