@@ -1,6 +1,7 @@
 """Benchmark: the alert ladder's scheduler tick (issue 11).
 
     .venv/bin/python -m bench.alerts [--open 30000] [--due 1000] [--runs 50]
+                                     [--database-url URL | BENCH_DATABASE_URL=URL]
 
 1. 30,000 open tickets, nothing due: one `sla-alerts` tick (target <= 20 ms). With `alert_due` a tick is
    two primary-key reads and one indexed range query, whatever the number of open tickets.
@@ -9,7 +10,11 @@
    each as sent (the sender answers at once).
 Also printed: the one-off rebuild of every open ticket's next-due times after tickets change.
 
-SQLite in a temporary file; PostgreSQL too when TEST_DATABASE_URL is set (schema `bench_alerts`).
+SQLite in a temporary file; PostgreSQL too with --database-url or BENCH_DATABASE_URL, a database of the
+bench's own (schema `bench_alerts` in it, dropped and rebuilt; the test suite's database is refused).
+Each figure is also given as a ratio to a baseline measured in the same run (the machine is shared):
+one `SELECT 1` round trip, the floor under each of a tick's three queries; the load average is printed
+next to the figures.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -123,6 +129,14 @@ def measure(url: str, args: argparse.Namespace) -> None:
     policy = load_policy()
     db = Database(url)
     db.upgrade()
+    with db.engine.connect() as conn:
+        trips = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            conn.execute(text("SELECT 1")).scalar()
+            trips.append((time.perf_counter() - start) * 1000)
+    base = statistics.median(trips)
+    print(f"  baseline: SELECT 1 round trip, median of {args.runs}: {base:.3f} ms ({load()})")
     start = time.perf_counter()
     seed(db, args.open)
     print(f"  seeded {args.open:,} open tickets in {time.perf_counter() - start:.1f} s")
@@ -154,9 +168,11 @@ def measure(url: str, args: argparse.Namespace) -> None:
             idle.append((time.perf_counter() - start) * 1000)
             assert tick.posts == [] and tick.rebuilt == 0, "nothing should be due"
     idle.sort()
+    median = statistics.median(idle)
     print(
-        f"  idle tick, {args.open:,} open tickets, nothing due: median {statistics.median(idle):.2f} ms, "
-        f"p95 {idle[int(len(idle) * 0.95) - 1]:.2f} ms (target <= 20 ms)"
+        f"  idle tick, {args.open:,} open tickets, nothing due: median {median:.2f} ms "
+        f"({median / base:.0f}x SELECT 1), p95 {idle[int(len(idle) * 0.95) - 1]:.2f} ms "
+        f"[{'ok' if median <= 20 else 'SLOW'}: target <= 20 ms] ({load()})"
     )
 
     add_due(db, policy, args.due)
@@ -173,7 +189,8 @@ def measure(url: str, args: argparse.Namespace) -> None:
     decided = (sender.first or start) - start
     decided_cpu = (sender.first_cpu or cpu_start) - cpu_start
     print(
-        f"  {args.due:,} steps due at once (target <= 2 s; Slack answering instantly): {wall:.2f} s wall, "
+        f"  {args.due:,} steps due at once (Slack answering instantly): {wall:.2f} s wall "
+        f"({wall * 1000 / base:,.0f}x SELECT 1) [{'ok' if wall <= 2 else 'SLOW'}: target <= 2 s] ({load()}), "
         f"{cpu:.2f} s CPU in all.\n    Finding, recording, rendering and claiming all {args.due:,} in one "
         f"transaction: {decided:.2f} s wall, {decided_cpu:.2f} s CPU; then recording each of the {sent:,} "
         f"posts as sent (one autocommit ledger write per post, between Slack calls): {wall - decided:.2f} s wall, "
@@ -181,6 +198,11 @@ def measure(url: str, args: argparse.Namespace) -> None:
     )
     assert sent == args.due, ctx.notes[:3]
     db.dispose()
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f} on {os.cpu_count()} cores"
 
 
 def _pg_url(url: str) -> str:
@@ -195,13 +217,23 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=30_000)
     parser.add_argument("--due", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL"),
+        help="PostgreSQL database of the bench's own (default: BENCH_DATABASE_URL)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        print("SQLite")
+        print(f"SQLite ({load()})")
         measure(f"sqlite:///{Path(tmp) / 'alerts.db'}", args)
-    pg = os.environ.get("TEST_DATABASE_URL")
+    pg = args.database_url
     if pg:
-        print("PostgreSQL")
+        test_url = os.environ.get("TEST_DATABASE_URL")
+        if test_url and make_url(test_url).database == make_url(pg).database:
+            sys.exit(
+                f"refusing {pg.split('@')[-1]}: it is the test suite's database; create one for the bench"
+            )
+        print(f"PostgreSQL: {pg.split('@')[-1]}, schema {PG_SCHEMA} ({load()})")
         admin = Database(pg)
         with admin.engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))

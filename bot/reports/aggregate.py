@@ -5,8 +5,10 @@ Tickets are read once over [earliest window start, end of today), grouped by UTC
 `bot.sla.metrics` scopes a tier) and severity: at most 182 days x tiers x 4 rows come back, and the
 windows (period, previous period, the chart's weeks) are sums of whole days.
 
-Still-open tickets already past a target count as missed, as in `bot.sla.metrics.period_metrics`:
-their clocks are read once with `iter_states` (open tickets only, through the partial index).
+Every column summed is in the covering index `ix_tickets_created_at_report` (migration 0010), so the
+scan never reads the table. Still-open tickets already past a target count as missed, as in
+`bot.sla.metrics.period_metrics`: their clocks are read once with `iter_breaches` (open tickets only,
+through the partial index; no `TicketState` per clock).
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from sqlalchemy.orm import Session
 
 from bot.policy.model import Policy
 from bot.reports.periods import Window
-from bot.sla.clock import BREACHED, FIRST_RESPONSE
-from bot.sla.sqltime import epoch, utc_day
-from bot.sla.state import iter_states
+from bot.sla.clock import FIRST_RESPONSE
+from bot.sla.sqltime import utc_day
+from bot.sla.state import iter_breaches
 from storage.models import Account, TierChange
-from storage.models.tickets import SOLVED_STATUSES, Ticket, is_open
+from storage.models.tickets import SOLVED_STATUSES, Ticket
 
 Bucket = int  # index into the windows given to a query
 
@@ -77,7 +79,7 @@ def ticket_sums(
     """Per (window index, served tier): counts, sums and the severity mix, from one scan grouped by
     UTC day, tier and severity (windows are whole UTC days; each day's sums are added to every window
     that holds it); and the distinct accounts with tickets for the windows listed in
-    `distinct_accounts`, one query each (a COUNT DISTINCT does not add up over days)."""
+    `distinct_accounts` (`accounts_with_tickets`)."""
     lo, hi = min(w.start for w in windows), max(w.end for w in windows)
     solved = Ticket.status.in_(SOLVED_STATUSES)
     day = utc_day(Ticket.created_at)
@@ -89,9 +91,16 @@ def ticket_sums(
         func.count(Ticket.resolution_met), _count_if(Ticket.resolution_met.is_(True)),
         func.sum(Ticket.csat), func.count(Ticket.csat), func.sum(Ticket.handle_minutes),
     ]  # fmt: skip
+    # Windows are whole UTC days, so both ranges select the same rows. SQLite ranges over the day itself
+    # to read `ix_tickets_day_report` (migration 0010), which holds the rows in the grouping's order:
+    # no sort of half a million rows (it has no hash aggregate). PostgreSQL ranges over created_at.
+    if session.get_bind().dialect.name == "sqlite":
+        scope = and_(day >= lo.date().isoformat(), day < hi.date().isoformat())
+    else:
+        scope = and_(Ticket.created_at >= lo, Ticket.created_at < hi)
     rows = session.execute(
         select(day, Ticket.sla_tier, Ticket.severity, *measures)
-        .where(Ticket.created_at >= lo, Ticket.created_at < hi)
+        .where(scope)
         .group_by(day, Ticket.sla_tier, Ticket.severity)
     ).all()
     spans = [(w.start.date().isoformat(), w.end.date().isoformat()) for w in windows]
@@ -101,46 +110,49 @@ def ticket_sums(
         for i, (first, after) in enumerate(spans):
             if first <= name < after:
                 out[i, tier].add(severity, n)
-    for i in distinct_accounts:
-        w = windows[i]
-        counted = session.execute(
-            select(Ticket.sla_tier, func.count(distinct(Ticket.account_id)))
-            .where(Ticket.created_at >= w.start, Ticket.created_at < w.end)
-            .group_by(Ticket.sla_tier)
-        )
-        for tier, count in counted:
-            out[i, tier].accounts = int(count or 0)
+    for (i, tier), count in accounts_with_tickets(session, windows, distinct_accounts).items():
+        out[i, tier].accounts = count
     return dict(out)
+
+
+def accounts_with_tickets(
+    session: Session, windows: Sequence[Window], which: Sequence[Bucket]
+) -> dict[tuple[Bucket, str], int]:
+    """Distinct accounts with tickets per (window index, served tier), for the windows listed in
+    `which` (they must not overlap): one grouped pass over their span, from the covering index alone
+    (a COUNT DISTINCT does not add up over days, so it cannot come from the daily sums)."""
+    if not which:
+        return {}
+    listed = {i: windows[i] for i in which}
+    bucket = case(
+        *((and_(Ticket.created_at >= w.start, Ticket.created_at < w.end), i) for i, w in listed.items())
+    )
+    since, until = min(w.start for w in listed.values()), max(w.end for w in listed.values())
+    counted = session.execute(
+        select(Ticket.sla_tier, bucket, func.count(distinct(Ticket.account_id)))
+        .where(Ticket.created_at >= since, Ticket.created_at < until)
+        .group_by(Ticket.sla_tier, bucket)
+    )
+    return {(int(i), tier): int(count or 0) for tier, i, count in counted if i is not None}
 
 
 def open_breaches(
     session: Session, policy: Policy, now: datetime, at_risk_share: float, windows: Sequence[Window]
 ) -> dict[tuple[Bucket, str], tuple[int, int]]:
     """(first response, resolution) clocks of still-open tickets already breached at `now`, per window
-    and served tier. A ticket created in several windows (a week inside the period) counts in each."""
+    and tier (`iter_breaches`: the served tier, as `iter_states` assigns it). A ticket created in
+    several windows (a week inside the period) counts in each."""
     spans = [(w.start.timestamp(), w.end.timestamp()) for w in windows]
-    lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
-    # Open tickets are found through the partial index `ix_tickets_open` alone: a created_at range in
-    # the SQL makes SQLite walk the range's index instead (measured: twice the time over 30,000 open
-    # tickets), so the windows are applied here.
-    created: dict[str, float] = {
-        tid: at
-        for tid, at in session.execute(select(Ticket.id, epoch(Ticket.created_at)).where(is_open()))
-        if lo <= at < hi
-    }
     out: dict[tuple[Bucket, str], tuple[int, int]] = {}
-    if not created:
-        return out
-    for state in iter_states(session, policy, now, at_risk_share, (), tier_column=Ticket.sla_tier):
-        if state.state != BREACHED:
-            continue
-        at = created.get(state.ticket_id)
-        if at is None:
-            continue
+    # Every open ticket is read through the partial index `ix_tickets_open` and the windows applied
+    # here: a created_at range in the SQL makes SQLite walk the range's index instead (measured:
+    # twice the time over 30,000 open tickets).
+    for breach in iter_breaches(session, policy, now, at_risk_share):
         for i, (start, end) in enumerate(spans):
-            if start <= at < end:
-                fr, res = out.get((i, state.tier), (0, 0))
-                out[i, state.tier] = (fr + 1, res) if state.metric == FIRST_RESPONSE else (fr, res + 1)
+            if start <= breach.created_ts < end:
+                fr, res = out.get((i, breach.tier), (0, 0))
+                first = breach.metric == FIRST_RESPONSE
+                out[i, breach.tier] = (fr + 1, res) if first else (fr, res + 1)
     return out
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -231,3 +231,72 @@ def iter_states(
             datetime.fromtimestamp(r.due_ts, UTC), math.floor(r.left / 60), r.target_minutes, rank,
             not r.running and not r.stopped,
         )  # fmt: skip
+
+
+class Breach(NamedTuple):
+    """A running clock of an open ticket already past its target: what the per-tier report counts."""
+
+    tier: str  # as `iter_states` assigns it (the served tier, else the account's current tier)
+    created_ts: float  # the ticket's created_at, epoch seconds
+    metric: Metric
+
+
+def iter_breaches(session: Session, policy: Policy, now: datetime, at_risk_share: float) -> Iterator[Breach]:
+    """`iter_states` reduced to its breached clocks, for counts: the same streams, targets, tier rule and
+    clocks, but only the columns a count needs and no `TicketState` per clock (over 37,500 open tickets:
+    0.37 s of CPU against 1.0-1.2 s for `iter_states`, bench/report.py)."""
+    targets = _Targets(policy)
+    now_ts = now.timestamp()
+    order = Ticket.id.collate("C") if session.get_bind().dialect.name == "postgresql" else Ticket.id
+    event_order = TicketEvent.ticket_id.collate("C") if order is not Ticket.id else TicketEvent.ticket_id
+    stmt = (
+        select(
+            Ticket.id,
+            Ticket.sla_tier,
+            Account.tier,
+            Ticket.severity,
+            Ticket.status,
+            epoch(Ticket.created_at),
+            epoch(Ticket.first_response_at),
+            epoch(Ticket.solved_at),
+        )
+        .join(Account, Account.id == Ticket.account_id)
+        .where(is_open())
+        .order_by(order)
+    )
+    # Without `iter_states`' join: every ticket has its account (a NOT NULL foreign key), and
+    # PostgreSQL hashed all 100,000 accounts for it (90 of the events query's 300 ms).
+    in_scope = select(Ticket.id).where(is_open())
+    events_stmt = (
+        select(TicketEvent.ticket_id, epoch(TicketEvent.at), TicketEvent.status)
+        .where(TicketEvent.ticket_id.in_(in_scope))
+        .order_by(event_order, TicketEvent.at)
+    )
+    conn = session.connection()
+    stream = {"yield_per": BATCH}
+    events = iter(conn.execute(events_stmt, execution_options=stream))
+    head = next(events, None)
+    for ticket_id, tier, account_tier, severity, status, *stamps in conn.execute(
+        stmt, execution_options=stream
+    ):
+        history: list[tuple[float, str]] = []
+        while head is not None and head[0] < ticket_id:
+            head = next(events, None)
+        while head is not None and head[0] == ticket_id:
+            history.append((head[1], head[2]))
+            head = next(events, None)
+        found = targets.get(tier, severity)
+        if found is None and tier != account_tier:
+            tier = account_tier
+            found = targets.get(tier, severity)
+        if found is None:
+            continue
+        target, tl, _ = found
+        times = Times(status, *stamps)
+        if times.first_response is None:
+            r = first_response_reading(times, target, tl, now_ts, at_risk_share)
+            if r.state == BREACHED:
+                yield Breach(tier, times.created, r.metric)
+        r = resolution_reading(times, history, target, tl, now_ts, at_risk_share)
+        if r.state == BREACHED:
+            yield Breach(tier, times.created, r.metric)

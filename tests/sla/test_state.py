@@ -1,7 +1,10 @@
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from bot.sla.clock import AT_RISK, BREACHED, OK
-from bot.sla.state import iter_open_ticket_states, top_at_stake
+from bot.sla.state import Breach, iter_breaches, iter_open_ticket_states, iter_states, top_at_stake
+from storage.models.tickets import Ticket
 from tests.sla.factories import add_account, load, load_events, ticket, utc
 
 NOW = utc(2026, 11, 18, 12, 0)  # a Wednesday
@@ -100,3 +103,20 @@ def test_streams_many_tickets_in_batches(db, policy):
     assert len(states) == 4500
     last = next(s for s in states if s.ticket_id == "T04499")
     assert last.minutes_left == 480 - (4499 % 600) + 90
+
+
+def test_breaches_are_the_breached_states_of_the_full_stream(db, policy):
+    """`iter_breaches` (the report's lean stream) must agree clock for clock with `iter_states`: events,
+    pauses, business hours and a served tier the policy no longer has (judged on the account's tier)."""
+    _setup(db, policy)
+    load_events(db, policy, [("E3", ago(44), "pending"), ("E3", ago(40), "open")])
+    with db.session() as session:
+        session.execute(update(Ticket).where(Ticket.id == "E1").values(sla_tier="legacy"))
+    with db.session() as session:
+        full = iter_states(session, policy, NOW, 0.25)
+        expected = sorted(Breach(s.tier, 0.0, s.metric) for s in full if s.state == BREACHED)
+        lean = list(iter_breaches(session, policy, NOW, 0.25))
+    assert sorted(b._replace(created_ts=0.0) for b in lean) == expected
+    assert len(expected) == 3  # first responses of E1 (judged as its account's enterprise), E3 and S1
+    created = {b.created_ts for b in lean if b.tier == "starter"}
+    assert created == {ago(60 * 30).timestamp()}
