@@ -3,7 +3,7 @@
 index-only too); on SQLite also an index in the report's grouping order (UTC day, tier, severity).
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 
 The report sums 14 measures over every ticket created in up to 182 days (half of a million tickets).
 Through the old index SQLite looked each row up in the table: 1.5 s of the report's SQL over 1M
@@ -16,7 +16,7 @@ a GROUP BY; it cannot index `to_char`, which is not immutable).
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 item 3).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 
 Written on 0007 while other helpers add 0008-0010 in parallel; the lead re-chains it after them. It
 touches no table they do (it only references decisions and decision_drafts).
@@ -14,7 +14,7 @@ from alembic import op
 from storage.models.base import UTCDateTime
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
