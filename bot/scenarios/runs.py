@@ -10,6 +10,7 @@ carry its random id, because a result's JSON does not fit in a button value (2,0
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ from bot.scenarios.evidence import (
 )
 from bot.scenarios.variant import Refused, parse_sweep, parse_variant
 from storage.models.scenarios import ScenarioRun
+
+RUN_ID_BYTES = 12
+_RUN_ID = re.compile(f"[0-9a-f]{{{2 * RUN_ID_BYTES}}}")
 
 # A result scrolled away a week ago is not evidence anyone attaches; its row goes (attached copies stay).
 RUN_TTL = timedelta(days=7)
@@ -70,7 +74,7 @@ def keep_run(session: Session, result: Any, run_by: str, evidence: Mapping[str, 
     """Keep a result shown in Slack (its buttons carry the id this returns); unattached runs are pruned
     after RUN_TTL, each new one sweeping the stale ones (indexed, cheap)."""
     kept = kept_result(result)
-    run_id = secrets.token_hex(12)
+    run_id = secrets.token_hex(RUN_ID_BYTES)
     session.execute(delete(ScenarioRun).where(ScenarioRun.created_at < now - RUN_TTL))
     session.add(
         ScenarioRun(
@@ -90,7 +94,9 @@ def keep_run(session: Session, result: Any, run_by: str, evidence: Mapping[str, 
 
 
 def load_run(session: Session, run_id: str) -> Run | None:
-    row = session.get(ScenarioRun, run_id) if run_id else None
+    """The kept run a button names; None for anything that is not one of our ids (a button value is
+    client data: PostgreSQL refuses a NUL in a query parameter, so junk never reaches the query)."""
+    row = session.get(ScenarioRun, run_id) if _RUN_ID.fullmatch(run_id or "") else None
     if row is None:
         return None
     summary = row.summary or {}

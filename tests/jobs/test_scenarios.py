@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.config import Settings
 from bot.jobs import run_job
 from bot.scenarios.cache import Served, SnapshotCache
 from bot.scenarios.service import ScenarioResult, run_scenario
@@ -16,8 +17,14 @@ from tests.scenarios.example import NOW, POLICY, seed
 
 
 def test_the_job_builds_the_file_when_the_data_change(
-    services: Services, db: Database, tmp_path: Path
+    settings: Settings, db: Database, tmp_path: Path
 ) -> None:
+    # The directory is given: on SQLite it is where the default puts it; a server database has no
+    # default (test_a_server_database_needs_a_directory).
+    directory = tmp_path / "tierbot-cache" / "scenarios"
+    services = Services(
+        settings=settings.model_copy(update={"scenario_cache_dir": directory}), db=db, policy=POLICY
+    )
     assert run_job(services, "scenario-cache", NOW).notes == ["scenario-cache: no tickets yet"]
     seed(db)
     assert run_job(services, "scenario-cache", NOW).notes == ["scenario-cache: rebuilt from the database"]
@@ -49,3 +56,12 @@ def test_without_a_directory_the_job_reads_nothing(services: Services, db: Datab
         )
     finally:
         services.db.dispose()
+
+
+def test_a_server_database_needs_a_directory(services: Services, db: Database) -> None:
+    seed(db)
+    notes = run_job(services, "scenario-cache", NOW).notes
+    if db.engine.url.get_backend_name() == "sqlite":  # a file database: the default is next to it
+        assert notes == ["scenario-cache: rebuilt from the database"]
+    else:
+        assert notes == ["scenario-cache: no cache directory (set SCENARIO_CACHE_DIR to keep one)"]
