@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, select
+from sqlalchemy import ColumnElement, and_, case, distinct, func, select, text
 from sqlalchemy.orm import Session
 
 from bot.policy.model import Policy
@@ -98,6 +98,10 @@ def ticket_sums(
         scope = and_(day >= lo.date().isoformat(), day < hi.date().isoformat())
     else:
         scope = and_(Ticket.created_at >= lo, Ticket.created_at < hi)
+        # PostgreSQL cannot estimate the groups of a to_char() day (it guessed 508,776 for 2,184) and
+        # with the default 4 MB work_mem sorted half a million rows on disk for a quarter (1.05 s);
+        # with room for a hash table it hashes them (0.6 s). For this transaction only.
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
     rows = session.execute(
         select(day, Ticket.sla_tier, Ticket.severity, *measures)
         .where(scope)
