@@ -137,13 +137,6 @@ def _rank(policy: Policy, key: str | None) -> int:
         return -1
 
 
-def _name(policy: Policy, key: str) -> str:
-    try:
-        return policy.tier(key).name
-    except KeyError:
-        return key
-
-
 def _acv_delta(policy: Policy, old: Decimal, new: Decimal, effect: Effect) -> Delta | None:
     """The threshold the ACV crossed: going up, the highest one reached; going down, the lowest one
     left (the threshold of the tier just above where the ACV landed)."""
@@ -190,7 +183,7 @@ def explain(
         return (
             Delta(
                 Change.OVERRIDE_SET, old_tier, new_override.tier, effect, tier=new_override.tier,
-                tier_name=_name(policy, new_override.tier), by=new_override.set_by,
+                tier_name=policy.tier_name(new_override.tier), by=new_override.set_by,
                 reason=new_override.reason, until=until,
             ),
         )  # fmt: skip
@@ -201,7 +194,7 @@ def explain(
         return (
             Delta(
                 ended, old_override.tier, new_tier, effect, tier=old_override.tier,
-                tier_name=_name(policy, old_override.tier), by=by, reason=old_override.reason, until=until,
+                tier_name=policy.tier_name(old_override.tier), by=by, reason=old_override.reason, until=until,
             ),
         )  # fmt: skip
     out: list[Delta] = []
@@ -232,7 +225,7 @@ def _fact_deltas(policy: Policy, old: AccountFacts, new: AccountFacts, effect: E
             raised = Effect.RAISED if floor == after else Effect.LOWERED
             out.append(
                 Delta(Change.CRITICALITY, old.usage_criticality, new.usage_criticality, raised,
-                      tier=floor, tier_name=_name(policy, floor) if floor else None)
+                      tier=floor, tier_name=policy.tier_name(floor) if floor else None)
             )  # fmt: skip
     return out
 
@@ -255,8 +248,8 @@ def _policy_deltas(policy: Policy, old: RuleBasis | None, facts: AccountFacts, e
     if was_floor != floor:
         out.append(
             Delta(Change.FLOOR, was_floor, floor, effect, subject=facts.usage_criticality,
-                  old_name=_name(policy, was_floor) if was_floor else None,
-                  new_name=_name(policy, floor) if floor else None)
+                  old_name=policy.tier_name(was_floor) if was_floor else None,
+                  new_name=policy.tier_name(floor) if floor else None)
         )  # fmt: skip
     return out
 

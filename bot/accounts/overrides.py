@@ -25,6 +25,7 @@ _SET = re.compile(
     r"(?:\s*(?:[:—–-]\s*|\s+because\s+|\s+)(?P<reason>.+))?$",
     re.IGNORECASE | re.DOTALL,
 )
+REASON_MAX = 2000  # characters of an override's reason kept (the Set override modal's max_length)
 
 
 class Refusal(StrEnum):
@@ -163,7 +164,7 @@ def _write_override(
             TierOverride(
                 account_id=account_id,
                 tier=tier_key,
-                reason=reason[:2000],
+                reason=reason[:REASON_MAX],
                 set_by=actor,
                 expires_at=expires,
                 created_at=now,

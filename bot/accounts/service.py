@@ -28,7 +28,7 @@ from bot.accounts.directory import AccountDirectory
 from bot.accounts.importer import ImportReport
 from bot.accounts.importer import import_accounts as _import_accounts
 from bot.accounts.lookup import Lookup, resolve
-from bot.accounts.overrides import OverrideError, Refusal, Refused
+from bot.accounts.overrides import REASON_MAX, OverrideError, Refusal, Refused
 from bot.decisions.briefs import DecisionBrief, decisions_touching
 from bot.matching import STRONG, AccountIndex, MatchKind
 from bot.policy.model import Policy
@@ -252,9 +252,6 @@ def clear_override(
     return OverrideCleared(name, tier_name)
 
 
-OVERRIDE_REASON_MAX = 2000  # what an override row keeps
-
-
 def override_target(db: Database, account_id: int) -> tuple[str, str] | None:
     """(name, tier key) of the account a Set override button names; None when it is gone."""
     with db.session() as session:
@@ -276,15 +273,15 @@ def set_override_on(
     delivery_key: str | None = None,
 ) -> OverrideSet | Refused:
     """Set override on one account by id (the tier-change alert's modal). Refused: not an admin, no
-    reason, a reason over OVERRIDE_REASON_MAX, the tier the account has already, an unknown tier, a
+    reason, a reason over REASON_MAX, the tier the account has already, an unknown tier, a
     last day already past, an account gone. A replayed `delivery_key` answers as the first did."""
     if not is_admin:
         return Refused(Refusal.NOT_ADMIN)
     reason = reason.strip()
     if not reason:
         return Refused(Refusal.NO_REASON)
-    if len(reason) > OVERRIDE_REASON_MAX:
-        return Refused(Refusal.TOO_LONG, "reason", (str(OVERRIDE_REASON_MAX),))
+    if len(reason) > REASON_MAX:
+        return Refused(Refusal.TOO_LONG, "reason", (str(REASON_MAX),))
     try:
         name, tier_name = overrides.set_override(
             db, policy, account_id, tier, reason, actor, now, until, delivery_key, refuse_same_tier=True
@@ -293,6 +290,8 @@ def set_override_on(
         return exc.refused
     directory.invalidate()
     return OverrideSet(name, tier_name)
+
+
 # ---- the account's own channel ---------------------------------------------------------------------
 
 

@@ -117,8 +117,8 @@ def _report(session: Session, policy: Policy, now: datetime, group: Sequence[Any
         name=last.name,
         from_tier=baseline,
         to_tier=last.to_tier,
-        from_name=_name(policy, baseline),
-        to_name=_name(policy, last.to_tier),
+        from_name=policy.tier_name(baseline),
+        to_name=policy.tier_name(last.to_tier),
         reason=last.detail or "",
         cause=last.cause,
         at=last.at,
@@ -149,10 +149,3 @@ def mark_reported(session: Session, alert: TierChangeAlert, now: datetime, quiet
         return
     row.reported_tier, row.moved_from, row.reported_at = alert.to_tier, alert.from_tier, now
     row.quiet_until, row.last_change_id = quiet_until, alert.last_change_id
-
-
-def _name(policy: Policy, key: str) -> str:
-    try:
-        return policy.tier(key).name
-    except KeyError:
-        return key

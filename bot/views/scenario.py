@@ -23,6 +23,7 @@ from bot.views.blocks import (
     divider,
     fallback,
     header,
+    plain_text,
     section,
 )
 from bot.views.format import duration, escape_mrkdwn, money, user_mention
@@ -287,21 +288,17 @@ def evidence_actions(run_id: str) -> Block:
 # -- "Add to a decision…" -----------------------------------------------------------------------------
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
 def _modal(blocks: list[Block], *, submit: str | None = None, metadata: str = "") -> View:
     view: View = {
         "type": "modal",
         "callback_id": ids.ATTACH_MODAL,
-        "title": _plain("Add to a decision"),
-        "close": _plain("Close" if submit is None else "Cancel"),
+        "title": plain_text("Add to a decision"),
+        "close": plain_text("Close" if submit is None else "Cancel"),
         "private_metadata": metadata,
         "blocks": blocks,
     }
     if submit is not None:
-        view["submit"] = _plain(submit)
+        view["submit"] = plain_text(submit)
     return view
 
 
@@ -319,14 +316,14 @@ def attach_modal(targets: list[Target], run: Run) -> View:
             "own. Use *Log a decision with this scenario* to start one."
         )
         return _modal([section(text)])
-    options = [{"text": _plain(target_label(t)), "value": t.value} for t in targets]
+    options = [{"text": plain_text(target_label(t)), "value": t.value} for t in targets]
     element = {"type": "static_select", "action_id": ids.ATTACH_INPUT, "options": options}
     blocks: list[Block] = [
         section(
             f"Attach {what} as evidence: its inputs and numbers are kept with the decision, quoted "
             "in its evidence, and re-run on current data when it is reviewed."
         ),
-        {"type": "input", "block_id": ids.ATTACH_TARGET, "label": _plain("Decision"), "element": element},
+        {"type": "input", "block_id": ids.ATTACH_TARGET, "label": plain_text("Decision"), "element": element},
     ]
     return _modal(blocks, submit="Add", metadata=run.id)
 
