@@ -123,7 +123,7 @@ def _report(session: Session, policy: Policy, now: datetime, group: Sequence[Any
         cause=last.cause,
         at=last.at,
         period=period.isoformat(),
-        deltas=net([deltas_of(row.delta) for row in group]),
+        deltas=net(policy, [deltas_of(row.delta) for row in group], baseline, last.to_tier),
         moves=len(group),
         back=last.moved_from is not None and last.moved_from == last.to_tier,
         last_change_id=last.id,

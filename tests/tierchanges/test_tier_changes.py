@@ -128,7 +128,7 @@ def test_a_sync_move_is_reported_and_a_back_and_forth_before_the_tick_is_not(
         service.sync_accounts(services.db, policy, NOW - timedelta(minutes=20), client)
         alerts = due(services.db, policy, NOW)
         assert [(a.name, a.to_name, a.cause) for a in alerts] == [("Company 1", "Enterprise", "sync")]
-        assert [(d.change, d.threshold) for d in alerts[0].deltas] == [("acv", "25000")]
+        assert [(d.change, d.threshold) for d in alerts[0].deltas] == [("acv", "25000.00")]
         bot = live(services, policy)
         for _ in range(2):
             tick(bot, NOW)
