@@ -2,49 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 
-from freezegun import freeze_time
-
-from bot.jobs.tierchanges import run_tier_changes
 from bot.policy.model import Policy
-from bot.schedule.context import JobContext, make_poster
 from bot.services import Services
 from bot.sync import service
 from bot.sync.hubspot import HubSpotClient
 from storage.db import Database
-from tests.fake_slack import FakeSlack, validate_message
+from tests.fake_slack import FakeSlack
 from tests.fakes.hubspot import FakeHubSpot
 from tests.sync.conftest import NOW
-from tests.tierchanges.helpers import due, put
+from tests.tierchanges.helpers import due, live, posted, put, tick
 
 ENTERPRISE = "30000"  # default policy: Enterprise from $25,000
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
-
-
-def live(services: Services, policy: Policy) -> Services:
-    settings = services.settings.model_copy(update={"tier_changes_channel": "CTIERS"})
-    return Services(settings=settings, db=services.db, policy=policy, version_ttl=0.0)
-
-
-def tick(services: Services, at: datetime) -> list[str]:
-    """One run of the job at `at`; the statuses of what it delivered."""
-    with freeze_time(at):
-        ctx = JobContext(services, make_poster(services), at)
-        run_tier_changes(ctx)
-    return [o.status for o in ctx.outcomes]
-
-
-def posted(fake_slack: FakeSlack) -> list[str]:
-    out = []
-    for call in fake_slack.calls_to("chat.postMessage"):
-        validate_message(call.params)
-        assert call.params["channel"] == "CTIERS"
-        out.append(json.dumps(call.params["blocks"], ensure_ascii=False))
-    return out
 
 
 def test_quiet_window_holds_moves_and_reports_the_net_change(
