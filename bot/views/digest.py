@@ -240,7 +240,8 @@ def breach_repost_message(
     if more + left_out:
         blocks.append(context(f"and {more + left_out} more — run `tierbot digest show` to see them all"))
     blocks.append(context(f"Re-posted every {duration(interval_minutes)} until acknowledged."))
-    return {"text": fallback(f"{len(items) + more} unacknowledged {top} SLA {noun}"), "blocks": blocks}
+    text = f"{len(items) + more} unacknowledged {escape_mrkdwn(top)} SLA {noun}"
+    return {"text": fallback(text), "blocks": blocks}
 
 
 def replace_breach_status(blocks: list[Block], ticket_id: str, status: Block) -> tuple[list[Block], bool]:

@@ -79,7 +79,8 @@ def running_message(accounts: int, sweep: bool) -> Message:
 
 def refusal_message(refused: Refused) -> Message:
     text = f":warning: {escape_mrkdwn(refused.message)}\n{USAGE}"
-    return {"response_type": "ephemeral", "text": fallback(refused.message), "blocks": [section(text)]}
+    plain = escape_mrkdwn(refused.message)
+    return {"response_type": "ephemeral", "text": fallback(plain), "blocks": [section(text)]}
 
 
 def _mix(f: TierFigures) -> str:
@@ -203,7 +204,7 @@ def sweep_message(result: SweepResult, run_id: str | None = None) -> Message:
             "in which D rises, whose loss exceeds its gain."
         ),
     ]
-    text = f"Sweep of the {result.spec.tier} threshold: " + (
+    text = f"Sweep of the {escape_mrkdwn(result.spec.tier)} threshold: " + (
         f"flip point {_cash(flip.flip)}" if flip.flip is not None else "no flip in range"
     )
     return {"response_type": "ephemeral", "text": fallback(text), "blocks": blocks}

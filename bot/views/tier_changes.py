@@ -85,14 +85,16 @@ def difference(alert: TierChangeAlert) -> str:
 
 
 def alert_message(alert: TierChangeAlert) -> Message:
+    # Escaped in the notification text too: Slack reads `text` as mrkdwn, so a company named
+    # "<!channel>" would ping the whole channel.
     name = escape_mrkdwn(alert.name)
     to_name, from_name = escape_mrkdwn(alert.to_name), escape_mrkdwn(alert.from_name)
     if alert.back:
         moved = f"*{name}* is back to *{to_name}* (from *{from_name}*)"
-        plain = f"{alert.name} is back to {alert.to_name}"
+        plain = f"{name} is back to {to_name}"
     else:
         moved = f"*{name}* moved from *{from_name}* to *{to_name}*"
-        plain = f"{alert.name} moved from {alert.from_name} to {alert.to_name}"
+        plain = f"{name} moved from {from_name} to {to_name}"
     notes = [f"After {CAUSES.get(alert.cause, escape_mrkdwn(alert.cause))}, {local_time(alert.at)}"]
     if alert.moves > 1:
         notes.append(f"net of {alert.moves} changes in the quiet window")
