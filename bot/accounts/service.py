@@ -32,7 +32,7 @@ from bot.accounts.overrides import REASON_MAX, OverrideError, Refusal, Refused
 from bot.decisions.briefs import DecisionBrief, decisions_touching
 from bot.matching import STRONG, AccountIndex, MatchKind
 from bot.policy.model import Policy
-from bot.text import MAX_QUERY_CHARS, clean_input
+from bot.text import MAX_QUERY_CHARS, clean_input, storable
 from storage.db import Database
 from storage.models import Account, TierChange
 from storage.versions import ACCOUNTS, bump_version
@@ -227,11 +227,12 @@ def set_override(
     until: date | None = None,
     delivery_key: str | None = None,
 ) -> OverrideSet | Refused:
-    """Override the tier of the one account `account` names; replaces any active override."""
+    """Override the tier of the one account `account` names; replaces any active override. The
+    reason is stored as typed, less what the database refuses (`storable`)."""
     try:
         account_id = _one_account(directory.index(db), account)
         name, tier_name = overrides.set_override(
-            db, policy, account_id, tier, reason, actor, now, until, delivery_key
+            db, policy, account_id, tier, storable(reason), actor, now, until, delivery_key
         )
     except OverrideError as exc:
         return exc.refused
@@ -273,11 +274,13 @@ def set_override_on(
     delivery_key: str | None = None,
 ) -> OverrideSet | Refused:
     """Set override on one account by id (the tier-change alert's modal). Refused: not an admin, no
-    reason, a reason over REASON_MAX, the tier the account has already, an unknown tier, a
-    last day already past, an account gone. A replayed `delivery_key` answers as the first did."""
+    reason, a reason over REASON_MAX, with no override active the tier the rules give already, an
+    unknown tier, a last day already past, an account gone. A replayed `delivery_key` answers as the
+    first did. The reason is stored as typed, less what the database refuses (`storable`): every
+    caller gets that here, not only the modal's handler."""
     if not is_admin:
         return Refused(Refusal.NOT_ADMIN)
-    reason = reason.strip()
+    reason = storable(reason).strip()
     if not reason:
         return Refused(Refusal.NO_REASON)
     if len(reason) > REASON_MAX:

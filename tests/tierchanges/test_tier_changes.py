@@ -5,11 +5,15 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
+from bot.accounts import service as accounts
 from bot.policy.model import Policy
 from bot.services import Services
 from bot.sync import service
 from bot.sync.hubspot import HubSpotClient
 from storage.db import Database
+from storage.models import Account
 from tests.fake_slack import FakeSlack
 from tests.fakes.hubspot import FakeHubSpot
 from tests.sync.conftest import NOW
@@ -115,3 +119,44 @@ def test_a_sync_move_is_reported_and_a_back_and_forth_before_the_tick_is_not(
 def test_no_channel_no_posts(services: Services, fake_slack: FakeSlack) -> None:
     assert tick(services, NOW) == []
     assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_an_override_set_from_an_alert_is_reported_at_once_and_once(
+    services: Services, db: Database, policy: Policy, fake_slack: FakeSlack
+) -> None:
+    put(db, policy, T0 - HOUR, 10000)
+    put(db, policy, T0, 26500)
+    bot, other = live(services, policy), live(services, policy)
+    assert tick(bot, T0 + MINUTE) == ["sent"]  # Professional -> Enterprise: the window opens
+    put(db, policy, T0 + HOUR, 24000)  # a sync moves it back: held by the window
+    with db.session() as session:
+        acme = session.scalars(select(Account.id)).one()
+    done = accounts.set_override_on(
+        db, bot.accounts, policy, acme, "enterprise", "renewal", "UADMIN", True, T0 + 2 * HOUR
+    )  # the admin pins it from the alert's modal
+    assert isinstance(done, accounts.OverrideSet)
+    # Already Enterprise in the channel, so nothing to post; the held sync move is accounted for.
+    assert tick(bot, T0 + 2 * HOUR + MINUTE) == []
+    accounts.clear_override(db, bot.accounts, policy, "Acme Corp", "UADMIN", T0 + 3 * HOUR)
+    accounts.set_override_on(
+        db, bot.accounts, policy, acme, "starter", "winding down", "UADMIN", True, T0 + 4 * HOUR
+    )
+    assert tick(bot, T0 + 4 * HOUR + MINUTE) == ["sent"]  # inside the window, and not held by it
+    assert tick(bot, T0 + 4 * HOUR + 2 * MINUTE) == [] and tick(other, T0 + 5 * HOUR) == []
+    assert tick(bot, T0 + 30 * HOUR) == []  # nor reported again when the window ends
+    _, second = posted(fake_slack)
+    assert "moved from *Enterprise* to *Starter*" in second and "net of 2 changes" in second
+    assert "override to Starter set by <@UADMIN>: “winding down”" in second
+    assert "crossed" not in second and "fell below" not in second
+
+
+def test_a_sync_move_alone_is_still_held(
+    services: Services, db: Database, policy: Policy, fake_slack: FakeSlack
+) -> None:
+    put(db, policy, T0 - HOUR, 10000)
+    put(db, policy, T0, 26500)
+    bot = live(services, policy)
+    assert tick(bot, T0 + MINUTE) == ["sent"]
+    put(db, policy, T0 + HOUR, 1000)
+    assert tick(bot, T0 + 2 * HOUR) == []
+    assert tick(bot, T0 + MINUTE + 24 * HOUR) == ["sent"]
