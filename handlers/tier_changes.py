@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.accounts import service
 from bot.accounts.overrides import Refused
-from bot.text import as_row_id, storable
+from bot.text import as_row_id
 from bot.views import tier_change_ids as ids
 from bot.views import tier_changes as view
 from bot.views.notice import notice_view
@@ -56,7 +56,7 @@ def submit_override(ack: Ack, body: dict[str, Any], view_data: dict[str, Any], c
     tier = str(
         (_value(values, ids.TIER_BLOCK, ids.TIER_INPUT).get("selected_option") or {}).get("value") or ""
     )
-    reason = storable(str(_value(values, ids.REASON_BLOCK, ids.REASON_INPUT).get("value") or ""))
+    reason = str(_value(values, ids.REASON_BLOCK, ids.REASON_INPUT).get("value") or "")
     picked = _value(values, ids.UNTIL_BLOCK, ids.UNTIL_INPUT).get("selected_date")
     try:
         until = date.fromisoformat(str(picked)) if picked else None

@@ -13,7 +13,8 @@ the policy changed (before the daily recompute) is explained by the policy, not 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -41,13 +42,29 @@ class Effect(StrEnum):
     LOWERED = "lowered"
 
 
+CENT = Decimal("0.01")
+
+
+def amount_text(value: Decimal) -> str:
+    """How a delta stores an amount: one form to the cent ("25000.00"), whether it was read from the
+    database (Numeric(14, 2): "10000.00"), a file ("26500") or the policy ("25000")."""
+    return str(value.quantize(CENT))
+
+
+def _amount(text: str | None) -> Decimal | None:
+    try:
+        return Decimal(text) if text is not None else None
+    except InvalidOperation:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Delta:
     change: Change
     old: str | None = None
     new: str | None = None
     effect: Effect | None = None  # which way the tier moved
-    threshold: str | None = None  # an amount (Decimal as text)
+    threshold: str | None = None  # an amount (`amount_text`; older rows: any Decimal text)
     tier: str | None = None  # a tier key ...
     tier_name: str | None = None  # ... and its name when the change was recorded
     old_name: str | None = None  # FLOOR: the old floor's tier name
@@ -137,16 +154,10 @@ def _rank(policy: Policy, key: str | None) -> int:
         return -1
 
 
-def _name(policy: Policy, key: str) -> str:
-    try:
-        return policy.tier(key).name
-    except KeyError:
-        return key
-
-
 def _acv_delta(policy: Policy, old: Decimal, new: Decimal, effect: Effect) -> Delta | None:
     """The threshold the ACV crossed: going up, the highest one reached; going down, the lowest one
-    left (the threshold of the tier just above where the ACV landed)."""
+    left (the threshold of the tier just above where the ACV landed). None when it crossed none, or
+    moved against the tier (`effect`)."""
     if old == new:
         return None
     crossed = [t for t in policy.tiers if t.min_acv > 0 and min(old, new) < t.min_acv <= max(old, new)]
@@ -156,7 +167,9 @@ def _acv_delta(policy: Policy, old: Decimal, new: Decimal, effect: Effect) -> De
     moved = Effect.RAISED if new > old else Effect.LOWERED
     if moved is not effect:
         return None  # the ACV moved against the tier: something else made the difference
-    return Delta(Change.ACV, str(old), str(new), effect, str(tier.min_acv), tier.key, tier.name)
+    return Delta(
+        Change.ACV, amount_text(old), amount_text(new), effect, amount_text(tier.min_acv), tier.key, tier.name
+    )
 
 
 def _lift_steps(policy: Policy, acv: Decimal, lift: int) -> int:
@@ -190,7 +203,7 @@ def explain(
         return (
             Delta(
                 Change.OVERRIDE_SET, old_tier, new_override.tier, effect, tier=new_override.tier,
-                tier_name=_name(policy, new_override.tier), by=new_override.set_by,
+                tier_name=policy.tier_name(new_override.tier), by=new_override.set_by,
                 reason=new_override.reason, until=until,
             ),
         )  # fmt: skip
@@ -201,7 +214,7 @@ def explain(
         return (
             Delta(
                 ended, old_override.tier, new_tier, effect, tier=old_override.tier,
-                tier_name=_name(policy, old_override.tier), by=by, reason=old_override.reason, until=until,
+                tier_name=policy.tier_name(old_override.tier), by=by, reason=old_override.reason, until=until,
             ),
         )  # fmt: skip
     out: list[Delta] = []
@@ -212,29 +225,40 @@ def explain(
 
 
 def _fact_deltas(policy: Policy, old: AccountFacts, new: AccountFacts, effect: Effect) -> list[Delta]:
-    out: list[Delta] = []
-    if (acv := _acv_delta(policy, old.acv, new.acv, effect)) is not None:
-        out.append(acv)
+    found = (
+        _acv_delta(policy, old.acv, new.acv, effect),
+        _strategic_delta(policy, old.strategic, new.strategic, new.acv, effect),
+        _criticality_delta(policy, old.usage_criticality, new.usage_criticality),
+    )
+    return [d for d in found if d is not None]
+
+
+def _strategic_delta(policy: Policy, old: bool, new: bool, acv: Decimal | None, effect: Effect, steps: int | None = None) -> Delta | None:  # fmt: skip
+    """The strategic flag set (lifted) or cleared (no longer lifted) at `acv`; without an ACV,
+    `steps` as recorded. None when it lifts nothing there (the top tier, a lift of 0)."""
     lift = policy.rules.strategic_lift
-    if old.strategic != new.strategic and lift:
-        steps = _lift_steps(policy, new.acv, lift)
-        if steps:
-            out.append(
-                Delta(Change.STRATEGIC, str(old.strategic).lower(), str(new.strategic).lower(), effect,
-                      steps=steps)
-            )  # fmt: skip
-    if old.usage_criticality != new.usage_criticality:
-        floors = policy.rules.criticality_floor
-        before = floors.get(old.usage_criticality)  # type: ignore[call-overload]
-        after = floors.get(new.usage_criticality)  # type: ignore[call-overload]
-        if before != after:
-            floor = after if _rank(policy, after) > _rank(policy, before) else before
-            raised = Effect.RAISED if floor == after else Effect.LOWERED
-            out.append(
-                Delta(Change.CRITICALITY, old.usage_criticality, new.usage_criticality, raised,
-                      tier=floor, tier_name=_name(policy, floor) if floor else None)
-            )  # fmt: skip
-    return out
+    if old == new or not lift:
+        return None
+    if acv is not None:
+        steps = _lift_steps(policy, acv, lift)
+    if not steps:
+        return None
+    return Delta(Change.STRATEGIC, str(old).lower(), str(new).lower(), effect, steps=steps)
+
+
+def _criticality_delta(policy: Policy, old: str, new: str) -> Delta | None:
+    """The floor a change of usage criticality raised the tier to, or the floor that no longer applies."""
+    if old == new:
+        return None
+    floors: dict[str, str] = {str(level): key for level, key in policy.rules.criticality_floor.items()}
+    before, after = floors.get(old), floors.get(new)
+    if before == after:
+        return None
+    floor = after if _rank(policy, after) > _rank(policy, before) else before
+    raised = Effect.RAISED if floor == after else Effect.LOWERED
+    return Delta(
+        Change.CRITICALITY, old, new, raised, tier=floor, tier_name=policy.tier_name(floor) if floor else None
+    )
 
 
 def _policy_deltas(policy: Policy, old: RuleBasis | None, facts: AccountFacts, effect: Effect) -> list[Delta]:
@@ -247,7 +271,9 @@ def _policy_deltas(policy: Policy, old: RuleBasis | None, facts: AccountFacts, e
         was = before.get(key)
         # Only a threshold the account's ACV sits between (old and new) changed its tier.
         if was is not None and was != acv and (facts.acv >= was) != (facts.acv >= acv):
-            out.append(Delta(Change.THRESHOLD, str(was), str(acv), effect, tier=key, tier_name=name))
+            out.append(
+                Delta(Change.THRESHOLD, amount_text(was), amount_text(acv), effect, tier=key, tier_name=name)
+            )
     if old.lift != now.lift and facts.strategic:
         out.append(Delta(Change.LIFT, str(old.lift), str(now.lift), effect))
     was_floor = dict(old.floors).get(facts.usage_criticality)
@@ -255,29 +281,67 @@ def _policy_deltas(policy: Policy, old: RuleBasis | None, facts: AccountFacts, e
     if was_floor != floor:
         out.append(
             Delta(Change.FLOOR, was_floor, floor, effect, subject=facts.usage_criticality,
-                  old_name=_name(policy, was_floor) if was_floor else None,
-                  new_name=_name(policy, floor) if floor else None)
+                  old_name=policy.tier_name(was_floor) if was_floor else None,
+                  new_name=policy.tier_name(floor) if floor else None)
         )  # fmt: skip
     return out
 
 
-def net(deltas: list[tuple[Delta, ...]]) -> tuple[Delta, ...]:
-    """Several moves reported as one (a quiet window): per input, the first old value and the last
-    new one; an input that came back where it was is dropped. Overrides are events, not values: the
-    last one of each kind is kept."""
-    merged: dict[tuple[Change, str | None], Delta] = {}
+def net(
+    policy: Policy, deltas: Sequence[tuple[Delta, ...]], old_tier: str, new_tier: str
+) -> tuple[Delta, ...]:
+    """Several moves reported as one (a quiet window), from `old_tier` to `new_tier`: per input, its
+    first old value and its last new one, explained again as one move in the overall direction by
+    the functions that explain a single move (the threshold the ACV crossed between those two
+    amounts, the lift at the last ACV, the floor between the two levels). An input that came back
+    where it was, or that moved against the tier, is dropped. Overrides are events, not values: the
+    last one of each kind is kept.
+
+    ACV 10,000 -> 26,500 -> 24,000, then the strategic flag set: net, the ACV rose and crossed
+    nothing, so only "strategic flag set" is said (not "ACV $10,000 -> $24,000 fell below $25,000")."""
+    effect = Effect.RAISED if _rank(policy, new_tier) > _rank(policy, old_tier) else Effect.LOWERED
+    firsts: dict[tuple[Change, str | None], Delta] = {}
+    lasts: dict[tuple[Change, str | None], Delta] = {}
     for group in deltas:
         for d in group:
-            key = (d.change, d.subject if d.change is Change.FLOOR else None)
-            first = merged.get(key)
-            if first is None or d.change in _EVENTS:
-                merged[key] = d
-            else:
-                merged[key] = Delta(
-                    d.change, first.old, d.new, d.effect, d.threshold, d.tier, d.tier_name,
-                    first.old_name, d.new_name, d.steps, d.subject, d.by, d.reason, d.until,
-                )  # fmt: skip
-    return tuple(d for d in merged.values() if d.change in _EVENTS or d.old != d.new)
+            key = (
+                d.change,
+                d.subject if d.change is Change.FLOOR else d.tier if d.change is Change.THRESHOLD else None,
+            )
+            firsts.setdefault(key, d)
+            lasts[key] = d
+    acvs = [d for d in lasts.values() if d.change is Change.ACV]
+    last_acv = _amount(acvs[0].new) if acvs else None
+    out: list[Delta] = []
+    for key, first in firsts.items():
+        found = _net_one(policy, first, lasts[key], effect, last_acv)
+        if found is not None:
+            out.append(found)
+    return tuple(out)
 
 
-_EVENTS = frozenset({Change.OVERRIDE_SET, Change.OVERRIDE_CLEARED, Change.OVERRIDE_EXPIRED})
+def _net_one(policy: Policy, first: Delta, last: Delta, effect: Effect, acv: Decimal | None) -> Delta | None:
+    match last.change:
+        case Change.OVERRIDE_SET | Change.OVERRIDE_CLEARED | Change.OVERRIDE_EXPIRED:
+            return last
+        case Change.ACV:
+            old, new = _amount(first.old), _amount(last.new)
+            return _acv_delta(policy, old, new, effect) if old is not None and new is not None else None
+        case Change.STRATEGIC:
+            d = _strategic_delta(policy, first.old == "true", last.new == "true", acv, effect, last.steps)
+            return d if d is not None and (d.new == "true") is (effect is Effect.RAISED) else None
+        case Change.CRITICALITY:
+            d = _criticality_delta(policy, first.old or "", last.new or "")
+            return d if d is not None and d.effect is effect else None
+        case Change.THRESHOLD:
+            was, now = _amount(first.old), _amount(last.new)
+            if was is None or now is None or was == now:
+                return None
+            return replace(last, old=amount_text(was), new=amount_text(now), effect=effect)
+        case Change.LIFT:
+            return None if first.old == last.new else replace(last, old=first.old, effect=effect)
+        case Change.FLOOR:
+            if first.old == last.new:
+                return None
+            return replace(last, old=first.old, old_name=first.old_name, effect=effect)
+    return None  # pragma: no cover  (every Change is matched above)

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from bot.accounts.delta import Change, explain
 from bot.accounts.tiering import active_override, as_override, facts_of, tier_of
 from bot.accounts.tiering import record_tier as _record
+from bot.policy.evaluate import evaluate
 from bot.policy.model import Policy
 from bot.text import clean_input
 from storage.db import Database
@@ -25,6 +26,7 @@ _SET = re.compile(
     r"(?:\s*(?:[:—–-]\s*|\s+because\s+|\s+)(?P<reason>.+))?$",
     re.IGNORECASE | re.DOTALL,
 )
+REASON_MAX = 2000  # characters of an override's reason kept (the Set override modal's max_length)
 
 
 class Refusal(StrEnum):
@@ -103,8 +105,9 @@ def set_override(
     delivery_key: str | None = None,
     refuse_same_tier: bool = False,
 ) -> tuple[str, str]:
-    """Returns (account name, tier name). Replaces any active override. `refuse_same_tier`: an
-    account already at that tier is refused (SAME_TIER) rather than pinned there.
+    """Returns (account name, tier name). Replaces any active override. `refuse_same_tier`: with no
+    override active, a tier the rules already give is refused (SAME_TIER) rather than pinned there;
+    with one active, any tier is taken (a new last day or reason for the same tier, or another tier).
 
     `delivery_key` names the request (Slack's trigger_id, or user + text + timestamp): Slack may
     deliver the same signed command again within its five-minute window, and an admin's replayed
@@ -151,9 +154,14 @@ def _write_override(
         account = session.get(Account, account_id)
         if account is None:
             raise OverrideError(Refused(Refusal.ACCOUNT_GONE))
-        if refuse_same_tier and account.tier == tier_key:  # after the claim: a replay answers as the first
-            raise OverrideError(Refused(Refusal.SAME_TIER, tier_name))
         before = as_override(active_override(session, account_id, now))
+        # After the claim: a replay answers as the first delivery did.
+        if (
+            refuse_same_tier
+            and before is None
+            and evaluate(policy, facts_of(account), None, now).tier == tier_key
+        ):
+            raise OverrideError(Refused(Refusal.SAME_TIER, tier_name))
         session.execute(
             update(TierOverride)
             .where(TierOverride.account_id == account_id, TierOverride.cleared_at.is_(None))
@@ -163,7 +171,7 @@ def _write_override(
             TierOverride(
                 account_id=account_id,
                 tier=tier_key,
-                reason=reason[:2000],
+                reason=reason[:REASON_MAX],
                 set_by=actor,
                 expires_at=expires,
                 created_at=now,

@@ -28,11 +28,11 @@ from bot.accounts.directory import AccountDirectory
 from bot.accounts.importer import ImportReport
 from bot.accounts.importer import import_accounts as _import_accounts
 from bot.accounts.lookup import Lookup, resolve
-from bot.accounts.overrides import OverrideError, Refusal, Refused
+from bot.accounts.overrides import REASON_MAX, OverrideError, Refusal, Refused
 from bot.decisions.briefs import DecisionBrief, decisions_touching
 from bot.matching import STRONG, AccountIndex, MatchKind
 from bot.policy.model import Policy
-from bot.text import MAX_QUERY_CHARS, clean_input
+from bot.text import MAX_QUERY_CHARS, clean_input, storable
 from storage.db import Database
 from storage.models import Account, TierChange
 from storage.versions import ACCOUNTS, bump_version
@@ -227,11 +227,12 @@ def set_override(
     until: date | None = None,
     delivery_key: str | None = None,
 ) -> OverrideSet | Refused:
-    """Override the tier of the one account `account` names; replaces any active override."""
+    """Override the tier of the one account `account` names; replaces any active override. The
+    reason is stored as typed, less what the database refuses (`storable`)."""
     try:
         account_id = _one_account(directory.index(db), account)
         name, tier_name = overrides.set_override(
-            db, policy, account_id, tier, reason, actor, now, until, delivery_key
+            db, policy, account_id, tier, storable(reason), actor, now, until, delivery_key
         )
     except OverrideError as exc:
         return exc.refused
@@ -250,9 +251,6 @@ def clear_override(
         return exc.refused
     directory.invalidate()
     return OverrideCleared(name, tier_name)
-
-
-OVERRIDE_REASON_MAX = 2000  # what an override row keeps
 
 
 def override_target(db: Database, account_id: int) -> tuple[str, str] | None:
@@ -276,15 +274,17 @@ def set_override_on(
     delivery_key: str | None = None,
 ) -> OverrideSet | Refused:
     """Set override on one account by id (the tier-change alert's modal). Refused: not an admin, no
-    reason, a reason over OVERRIDE_REASON_MAX, the tier the account has already, an unknown tier, a
-    last day already past, an account gone. A replayed `delivery_key` answers as the first did."""
+    reason, a reason over REASON_MAX, with no override active the tier the rules give already, an
+    unknown tier, a last day already past, an account gone. A replayed `delivery_key` answers as the
+    first did. The reason is stored as typed, less what the database refuses (`storable`): every
+    caller gets that here, not only the modal's handler."""
     if not is_admin:
         return Refused(Refusal.NOT_ADMIN)
-    reason = reason.strip()
+    reason = storable(reason).strip()
     if not reason:
         return Refused(Refusal.NO_REASON)
-    if len(reason) > OVERRIDE_REASON_MAX:
-        return Refused(Refusal.TOO_LONG, "reason", (str(OVERRIDE_REASON_MAX),))
+    if len(reason) > REASON_MAX:
+        return Refused(Refusal.TOO_LONG, "reason", (str(REASON_MAX),))
     try:
         name, tier_name = overrides.set_override(
             db, policy, account_id, tier, reason, actor, now, until, delivery_key, refuse_same_tier=True
@@ -293,6 +293,8 @@ def set_override_on(
         return exc.refused
     directory.invalidate()
     return OverrideSet(name, tier_name)
+
+
 # ---- the account's own channel ---------------------------------------------------------------------
 
 

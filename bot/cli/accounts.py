@@ -68,10 +68,7 @@ class _ImportProgress:
 def _tier_name(policy: Policy, key: str | None) -> str:
     if key is None:
         return "—"
-    try:
-        return policy.tier(key).name
-    except KeyError:
-        return key
+    return policy.tier_name(key)
 
 
 def _print_errors(report: ImportReport) -> None:

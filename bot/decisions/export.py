@@ -29,12 +29,7 @@ FORMAT_VERSION = 1
 
 
 def tier_name(policy: Policy | None, key: str) -> str:
-    if policy is None:
-        return key
-    try:
-        return policy.tier(key).name
-    except KeyError:
-        return key
+    return key if policy is None else policy.tier_name(key)
 
 
 def _text(value: str) -> str:

@@ -359,6 +359,14 @@ class Policy(_Strict):
                 return tier
         raise KeyError(key)
 
+    def tier_name(self, key: str) -> str:
+        """The tier's display name; the key itself for a tier this policy no longer has (history and
+        stored rows outlive a policy change)."""
+        for tier in self.tiers:
+            if tier.key == key:
+                return tier.name
+        return key
+
     def find_tier(self, text: str) -> Tier | None:
         """A tier by key or display name, case-insensitively."""
         folded = text.strip().casefold()

@@ -125,15 +125,11 @@ def _account(session: Session, policy: Policy, now: datetime, account_id: int, s
     open_count = session.scalar(
         select(func.count()).select_from(Ticket).where(Ticket.account_id == account_id, is_open())
     )
-    try:
-        tier_name = policy.tier(row.tier).name
-    except KeyError:  # a tier the policy no longer has: show the stored key
-        tier_name = row.tier
     return AccountContext(
         account_id,
         row.name,
         row.tier,
-        tier_name,
+        policy.tier_name(row.tier),  # the stored key for a tier the policy no longer has
         row.owner,
         row.source,
         int(open_count or 0),
@@ -156,12 +152,7 @@ def _ticket(session: Session, policy: Policy, now: datetime, ticket: Ticket, acc
             first_response_clock(ticket, target, calendar, now, share),
             resolution_clock(ticket, events, target, calendar, now, share),
         )
-    target_tier = None
-    if tier != account_tier:
-        try:
-            target_tier = policy.tier(tier).name
-        except KeyError:
-            target_tier = tier
+    target_tier = policy.tier_name(tier) if tier != account_tier else None
     return TicketContext(
         ticket.id, ticket.subject, ticket.severity, ticket.status, ticket.assignee, target_tier, clocks
     )

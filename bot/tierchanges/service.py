@@ -6,13 +6,18 @@ quiet windows of TIER_CHANGE_QUIET_HOURS:
 
 - An account's first move is reported at the next job tick.
 - That report opens the account's quiet window: moves in the next TIER_CHANGE_QUIET_HOURS are held.
+- A move an admin made (an override set or cleared: cause `override` / `override-cleared`) is not
+  held: it is reported at the next tick with the moves held before it, and opens a new window. An
+  override set from an alert's own *Set override* button would otherwise wait out the window that
+  alert opened.
 - When the window ends, the held moves are reported once, as the net change against the tier last
   reported (its deltas netted too: ACV $24,000 → $31,000 → $26,500 reads "$24,000 → $26,500"). That
   report opens the next window. An account that came back to the tier last reported gets no post:
   the channel already reads the right tier. A net change back to the tier the last report said it
   left is written as "back to X" (the channel read "moved from X"; now it reads that this is undone).
 - Each report's delivery-ledger key is (job, channel:account, window start): the held window's end
-  for a report of held moves, else the first unreported move's time. Both come from stored data, so
+  for a report of held moves, the first admin move's time for one reported early, else the first
+  unreported move's time. Both come from stored data, so
   a restart or a second scheduler computes the same key and the ledger posts it once; the report's
   state row is written in the same transaction as the ledger claim.
 
@@ -36,6 +41,7 @@ from storage.models import Account, TierChange
 from storage.models.tierchanges import TierChangeReport
 
 MIN_LOOKBACK = timedelta(hours=24)
+DELIBERATE = frozenset({"override", "override-cleared"})  # causes reported at once, quiet window or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +108,17 @@ def _report(session: Session, policy: Policy, now: datetime, group: Sequence[Any
         baseline, period = first.from_tier, first.at
         if baseline is None:
             return None  # only a creation (cannot happen: the query leaves those out)
-    else:
-        if last.quiet_until > now:
-            return None  # held: reported when the window ends
+    elif last.quiet_until <= now:
         baseline, period = last.reported_tier, max(last.quiet_until, first.at)
+    else:
+        deliberate = next((row for row in group if row.cause in DELIBERATE), None)
+        if deliberate is None:
+            return None  # held: reported when the window ends
+        baseline, period = last.reported_tier, deliberate.at
     if last.to_tier == baseline:
-        if last.reported_tier is not None:  # the window ends with nothing to say: close it
+        # Nothing to say (the window ended, or an admin put the tier back): these moves are accounted
+        # for; an open window stays open.
+        if last.reported_tier is not None:
             row = session.get(TierChangeReport, last.account_id)
             if row is not None:
                 row.last_change_id = last.id
@@ -117,13 +128,13 @@ def _report(session: Session, policy: Policy, now: datetime, group: Sequence[Any
         name=last.name,
         from_tier=baseline,
         to_tier=last.to_tier,
-        from_name=_name(policy, baseline),
-        to_name=_name(policy, last.to_tier),
+        from_name=policy.tier_name(baseline),
+        to_name=policy.tier_name(last.to_tier),
         reason=last.detail or "",
         cause=last.cause,
         at=last.at,
         period=period.isoformat(),
-        deltas=net([deltas_of(row.delta) for row in group]),
+        deltas=net(policy, [deltas_of(row.delta) for row in group], baseline, last.to_tier),
         moves=len(group),
         back=last.moved_from is not None and last.moved_from == last.to_tier,
         last_change_id=last.id,
@@ -149,10 +160,3 @@ def mark_reported(session: Session, alert: TierChangeAlert, now: datetime, quiet
         return
     row.reported_tier, row.moved_from, row.reported_at = alert.to_tier, alert.from_tier, now
     row.quiet_until, row.last_change_id = quiet_until, alert.last_change_id
-
-
-def _name(policy: Policy, key: str) -> str:
-    try:
-        return policy.tier(key).name
-    except KeyError:
-        return key

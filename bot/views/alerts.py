@@ -135,7 +135,9 @@ def _step_text(step: DueStep) -> str:
 
 def _plain(step: DueStep) -> str:
     left = step.minutes_left
-    where = f"{target_name(step.target)} of {step.ticket_id} ({step.account_name})"
+    where = (
+        f"{target_name(step.target)} of {escape_mrkdwn(step.ticket_id)} ({escape_mrkdwn(step.account_name)})"
+    )
     if left > 0:
         return f"{where} is due in {duration(left, days=False)}"
     if step.kind is StepKind.ESCALATION:
@@ -182,7 +184,7 @@ def health_message(drop: HealthDrop, *, owner_user: str | None = None) -> Messag
             f"({drop.peak - drop.value} points within {drop.drop_days} days)."
         )
     fields = [f"*Tier*\n{escape_mrkdwn(drop.tier.title())}", f"*Owner*\n{_person(owner_user, drop.owner)}"]
-    text = f"{drop.account_name}: health score {drop.value}"
+    text = f"{name}: health score {drop.value}"
     return {
         "text": fallback(text),
         "blocks": [section(line), fields_section(fields), context("Reach out before the customer feels it.")],

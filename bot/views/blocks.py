@@ -21,6 +21,11 @@ MESSAGE_BLOCKS_MAX = 50
 TEXT_FALLBACK_MAX = 3000
 
 
+def plain_text(text: str) -> Block:
+    """A plain_text object (labels, titles, options, placeholders); Slack shows it as written."""
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
 def header(text: str) -> Block:
     return {
         "type": "header",

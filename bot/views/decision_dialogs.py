@@ -11,16 +11,12 @@ from bot.decisions.snapshot import RecordSnapshot
 from bot.policy.model import Policy
 from bot.text import MAX_ROW_ID, truncate
 from bot.views import decision_ids as ids
-from bot.views.blocks import Block, actions, bullet_list, button, context, section
+from bot.views.blocks import Block, actions, bullet_list, button, context, plain_text, section
 from bot.views.decision_record import cut, show_blocks, trigger_lines
 from bot.views.format import escape_mrkdwn, user_mention
 
 View = dict[str, Any]
 FULL = 2900  # a modal has room for each field whole (3,000 typed; escaping may add a little)
-
-
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
 
 
 def record_metadata(decision_id: int, channel: str | None = None, ts: str | None = None) -> str:
@@ -60,8 +56,8 @@ def view_modal(record: RecordSnapshot, policy: Policy, today: date, *, can_chang
     return {
         "type": "modal",
         "callback_id": ids.VIEW_MODAL,
-        "title": _plain(truncate(f"Decision {record.short_id}", 24)),
-        "close": _plain("Close"),
+        "title": plain_text(truncate(f"Decision {record.short_id}", 24)),
+        "close": plain_text("Close"),
         "private_metadata": record_metadata(record.id),
         "blocks": blocks[:100],
     }
@@ -84,7 +80,7 @@ def review_modal(
         for m in data.success_metrics
     ]
     triggers = trigger_lines(record, policy)
-    options = [{"text": _plain(label), "value": key} for key, label in OUTCOME_LABELS.items()]
+    options = [{"text": plain_text(label), "value": key} for key, label in OUTCOME_LABELS.items()]
     outcome_element: dict[str, Any] = {"type": "radio_buttons", "action_id": ids.INPUT, "options": options}
     initial = next((o for o in options if o["value"] == outcome), None)
     if initial is not None:
@@ -104,11 +100,16 @@ def review_modal(
         section(
             f"*Operating review*\n{cut(data.cadence_operating, 1000)}\n*Post-review*\n{cut(data.cadence_post, 1000)}"
         ),
-        {"type": "input", "block_id": ids.OUTCOME, "label": _plain("Outcome"), "element": outcome_element},
+        {
+            "type": "input",
+            "block_id": ids.OUTCOME,
+            "label": plain_text("Outcome"),
+            "element": outcome_element,
+        },
         {
             "type": "input",
             "block_id": ids.NOTE,
-            "label": _plain("What the review found"),
+            "label": plain_text("What the review found"),
             "optional": True,
             "element": {
                 "type": "plain_text_input",
@@ -120,18 +121,18 @@ def review_modal(
         {
             "type": "input",
             "block_id": ids.NEXT_REVIEW,
-            "label": _plain("Next review (continue or adapt)"),
+            "label": plain_text("Next review (continue or adapt)"),
             "optional": True,
             "element": date_element,
-            "hint": _plain(f"Up to the horizon, {data.horizon.isoformat() if data.horizon else '?'}."),
+            "hint": plain_text(f"Up to the horizon, {data.horizon.isoformat() if data.horizon else '?'}."),
         },
     ]
     return {
         "type": "modal",
         "callback_id": ids.REVIEW_MODAL,
-        "title": _plain(truncate(f"Review {record.short_id}", 24)),
-        "submit": _plain("Record review"),
-        "close": _plain("Cancel"),
+        "title": plain_text(truncate(f"Review {record.short_id}", 24)),
+        "submit": plain_text("Record review"),
+        "close": plain_text("Cancel"),
         "private_metadata": record_metadata(record.id, channel, ts),
         "blocks": blocks,
     }
@@ -144,7 +145,7 @@ def reverse_modal(record: RecordSnapshot, *, channel: str | None = None, ts: str
         {
             "type": "input",
             "block_id": ids.REASON,
-            "label": _plain("What happened that reverses it"),
+            "label": plain_text("What happened that reverses it"),
             "element": {
                 "type": "plain_text_input",
                 "action_id": ids.INPUT,
@@ -156,9 +157,9 @@ def reverse_modal(record: RecordSnapshot, *, channel: str | None = None, ts: str
     return {
         "type": "modal",
         "callback_id": ids.REVERSE_MODAL,
-        "title": _plain(truncate(f"Reverse {record.short_id}", 24)),
-        "submit": _plain("Reverse"),
-        "close": _plain("Cancel"),
+        "title": plain_text(truncate(f"Reverse {record.short_id}", 24)),
+        "submit": plain_text("Reverse"),
+        "close": plain_text("Cancel"),
         "private_metadata": record_metadata(record.id, channel, ts),
         "blocks": blocks,
     }
@@ -168,7 +169,7 @@ def notice_modal(title: str, text: str) -> View:
     """A modal that only says something (a refusal where there is no message to answer in)."""
     return {
         "type": "modal",
-        "title": _plain(truncate(title, 24)),
-        "close": _plain("Close"),
+        "title": plain_text(truncate(title, 24)),
+        "close": plain_text("Close"),
         "blocks": [section(text)],
     }

@@ -20,7 +20,7 @@ from bot.decisions.validation import distinct_option_keys
 from bot.policy.model import Policy
 from bot.text import truncate
 from bot.views import decision_ids as ids
-from bot.views.blocks import Block, actions, button, context, section
+from bot.views.blocks import Block, actions, button, context, plain_text, section
 
 View = dict[str, Any]
 TEXT_MAX = 3000  # plain_text_input max_length: what Slack lets anyone type, and what we store whole
@@ -52,12 +52,8 @@ def draft_id_of(view: dict[str, Any]) -> str | None:
 
 
 # -- elements -------------------------------------------------------------------------------------------
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
 def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": _plain(truncate(text, OPTION_TEXT_MAX)), "value": value[:150]}
+    return {"text": plain_text(truncate(text, OPTION_TEXT_MAX)), "value": value[:150]}
 
 
 def _input(
@@ -66,12 +62,12 @@ def _input(
     block: Block = {
         "type": "input",
         "block_id": block_id,
-        "label": _plain(truncate(label, 2000)),
+        "label": plain_text(truncate(label, 2000)),
         "element": element,
         "optional": optional,
     }
     if hint:
-        block["hint"] = _plain(truncate(hint, 2000))
+        block["hint"] = plain_text(truncate(hint, 2000))
     return block
 
 
@@ -94,7 +90,7 @@ def _text_input(
     if value:
         element["initial_value"] = value[:TEXT_MAX]
     if placeholder:
-        element["placeholder"] = _plain(truncate(placeholder, 150))
+        element["placeholder"] = plain_text(truncate(placeholder, 150))
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 
@@ -106,7 +102,7 @@ def _static_select(
         "type": "static_select",
         "action_id": ids.INPUT,
         "options": options,
-        "placeholder": _plain("Choose"),
+        "placeholder": plain_text("Choose"),
     }
     initial = next((o for o in options if o["value"] == selected), None)
     if initial is not None:
@@ -122,7 +118,7 @@ def _date_input(block_id: str, label: str, value: date | None, *, hint: str = ""
 
 
 def _title(ctx: ModalContext, step: int) -> dict[str, Any]:
-    return _plain(truncate(f"{ctx.verb} · {step}/3", TITLE_MAX))
+    return plain_text(truncate(f"{ctx.verb} · {step}/3", TITLE_MAX))
 
 
 def _view(ctx: ModalContext, callback_id: str, step: int, submit: str, blocks: list[Block]) -> View:
@@ -130,8 +126,8 @@ def _view(ctx: ModalContext, callback_id: str, step: int, submit: str, blocks: l
         "type": "modal",
         "callback_id": callback_id,
         "title": _title(ctx, step),
-        "submit": _plain(submit),
-        "close": _plain("Cancel"),
+        "submit": plain_text(submit),
+        "close": plain_text("Cancel"),
         "private_metadata": metadata(ctx.draft_id),
         "blocks": blocks[:100],
     }
@@ -148,7 +144,7 @@ def frame_view(ctx: ModalContext, data: DecisionInput, user_id: str) -> View:
         "type": "multi_static_select",
         "action_id": ids.INPUT,
         "options": [_option(n, k) for n, k in tier_choices],
-        "placeholder": _plain("Tiers it touches"),
+        "placeholder": plain_text("Tiers it touches"),
     }
     chosen_tiers = [_option(n, k) for n, k in tier_choices if k in data.tiers]
     if chosen_tiers:
@@ -157,14 +153,14 @@ def frame_view(ctx: ModalContext, data: DecisionInput, user_id: str) -> View:
         "type": "multi_external_select",
         "action_id": ids.ACCOUNTS_SEARCH,
         "min_query_length": 1,
-        "placeholder": _plain("Search accounts by name, id or domain"),
+        "placeholder": plain_text("Search accounts by name, id or domain"),
     }
     chosen_accounts = [_option(ctx.account_names.get(a, f"Account {a}"), str(a)) for a in data.account_ids][
         :100
     ]
     if chosen_accounts:
         accounts_element["initial_options"] = chosen_accounts
-    owner_element = {"type": "users_select", "action_id": ids.INPUT, "placeholder": _plain("Owner")}
+    owner_element = {"type": "users_select", "action_id": ids.INPUT, "placeholder": plain_text("Owner")}
     owner = data.owner if data.owner is not None else user_id
     if owner:
         owner_element["initial_user"] = owner

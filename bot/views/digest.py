@@ -39,13 +39,6 @@ SNOOZE_LABELS = {"1h": "Snooze 1 hour", "4h": "Snooze 4 hours", "tomorrow": "Sno
 _RESERVED = 2  # blocks kept free for the closing context lines
 
 
-def _tier_name(policy: Policy, key: str) -> str:
-    try:
-        return policy.tier(key).name
-    except KeyError:
-        return key
-
-
 def _arrow(delta: float | None, unit: str = "", better_up: bool = True) -> str:
     if delta is None:
         return ""
@@ -61,7 +54,7 @@ def _arrow(delta: float | None, unit: str = "", better_up: bool = True) -> str:
 def _tier_field(policy: Policy, move: TierMovement) -> str:
     att = "n/a" if move.attainment is None else f"{move.attainment:.1f}%"
     lines = [
-        f"*{escape_mrkdwn(_tier_name(policy, move.tier))}*",
+        f"*{escape_mrkdwn(policy.tier_name(move.tier))}*",
         f"SLA met {att}{_arrow(move.attainment_delta, ' pts')}",
         f"{move.breached} breached{_arrow(move.breached_delta, better_up=False)}"
         f" · {move.at_risk} at risk{_arrow(move.at_risk_delta, better_up=False)}",
@@ -74,7 +67,7 @@ def item_line(item: DigestItem, policy: Policy) -> str:
     severity = SEVERITY_LABELS.get(item.severity, item.severity).split(" · ")[0]
     return (
         f"{STATE_ICON.get(item.state, '')} *{escape_mrkdwn(truncate(item.account_name, 80))}* "
-        f"({escape_mrkdwn(_tier_name(policy, item.tier))}) · `{escape_mrkdwn(item.ticket_id)}` "
+        f"({escape_mrkdwn(policy.tier_name(item.tier))}) · `{escape_mrkdwn(item.ticket_id)}` "
         f"{escape_mrkdwn(truncate(item.subject, 100))} · {severity} · {due}"
     )
 
@@ -200,7 +193,7 @@ def digest_message(
     fields = [_tier_field(policy, digest.movement[t]) for t in digest.tiers if t in digest.movement]
     if fields:
         blocks.append(fields_section(fields))
-    covered = ", ".join(escape_mrkdwn(_tier_name(policy, t)) for t in digest.tiers) or "no tiers"
+    covered = ", ".join(escape_mrkdwn(policy.tier_name(t)) for t in digest.tiers) or "no tiers"
     blocks.append(
         context(
             f"*{digest.breached_total}* breached · *{digest.at_risk_total}* at risk · {covered} · "
@@ -233,7 +226,7 @@ def breach_repost_message(
     more: int = 0,
 ) -> Message:
     """Top-tier breaches nobody acknowledged yet, posted again once per interval."""
-    top = _tier_name(policy, items[0].tier) if items else _tier_name(policy, policy.tiers[0].key)
+    top = policy.tier_name(items[0].tier) if items else policy.tier_name(policy.tiers[0].key)
     noun = "breach" if len(items) == 1 else "breaches"
     blocks: list[Block] = [
         section(
@@ -247,7 +240,8 @@ def breach_repost_message(
     if more + left_out:
         blocks.append(context(f"and {more + left_out} more — run `tierbot digest show` to see them all"))
     blocks.append(context(f"Re-posted every {duration(interval_minutes)} until acknowledged."))
-    return {"text": fallback(f"{len(items) + more} unacknowledged {top} SLA {noun}"), "blocks": blocks}
+    text = f"{len(items) + more} unacknowledged {escape_mrkdwn(top)} SLA {noun}"
+    return {"text": fallback(text), "blocks": blocks}
 
 
 def replace_breach_status(blocks: list[Block], ticket_id: str, status: Block) -> tuple[list[Block], bool]:

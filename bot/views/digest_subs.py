@@ -137,7 +137,7 @@ def subscribed_message(result: Subscribed) -> Message:
     verb = "Changed the SLA digest of" if replaced else "Subscribed"
     text = f":white_check_mark: {verb} <#{channel}>{'' if replaced else ' to the SLA digest'}: {escape_mrkdwn(description)}."
     blocks = [section(text), context(_next(nxt, when) + " `/digest unsubscribe` stops it.")]
-    return {"text": fallback(f"SLA digest: {description}"), "blocks": blocks}
+    return {"text": fallback(f"SLA digest: {escape_mrkdwn(description)}"), "blocks": blocks}
 
 
 def not_member_message(channel: str, error: str | None = None, *, public: bool = False) -> Message:

@@ -72,7 +72,7 @@ def reminder_message(brief: ReviewBrief, now: datetime) -> Message:
         mark_held_button(r.account_id),
         context("*Mark held* records the review with a note and schedules the next one a quarter later."),
     ]
-    return {"text": fallback(f"Quarterly review of {r.account} {_due(r, now)}"), "blocks": blocks}
+    return {"text": fallback(f"Quarterly review of {name} {_due(r, now)}"), "blocks": blocks}
 
 
 def channel_reminder_message(brief: ReviewBrief, now: datetime) -> Message:

@@ -220,7 +220,8 @@ def weekly_subscribed_message(result: ReportSubscribed) -> dict[str, Any]:
         f"{escape_mrkdwn(describe_cadence(sub.cadence))}."
     )
     blocks = [section(text), context(f"Next: *{when}*. `/digest unsubscribe weekly-report` stops it.")]
-    return {"text": fallback(f"Weekly per-tier report: {describe_cadence(sub.cadence)}"), "blocks": blocks}
+    plain = f"Weekly per-tier report: {escape_mrkdwn(describe_cadence(sub.cadence))}"
+    return {"text": fallback(plain), "blocks": blocks}
 
 
 def weekly_unsubscribed_message(result: ReportUnsubscribed) -> dict[str, Any]:

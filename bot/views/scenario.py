@@ -23,6 +23,7 @@ from bot.views.blocks import (
     divider,
     fallback,
     header,
+    plain_text,
     section,
 )
 from bot.views.format import duration, escape_mrkdwn, money, user_mention
@@ -78,7 +79,8 @@ def running_message(accounts: int, sweep: bool) -> Message:
 
 def refusal_message(refused: Refused) -> Message:
     text = f":warning: {escape_mrkdwn(refused.message)}\n{USAGE}"
-    return {"response_type": "ephemeral", "text": fallback(refused.message), "blocks": [section(text)]}
+    plain = escape_mrkdwn(refused.message)
+    return {"response_type": "ephemeral", "text": fallback(plain), "blocks": [section(text)]}
 
 
 def _mix(f: TierFigures) -> str:
@@ -202,7 +204,7 @@ def sweep_message(result: SweepResult, run_id: str | None = None) -> Message:
             "in which D rises, whose loss exceeds its gain."
         ),
     ]
-    text = f"Sweep of the {result.spec.tier} threshold: " + (
+    text = f"Sweep of the {escape_mrkdwn(result.spec.tier)} threshold: " + (
         f"flip point {_cash(flip.flip)}" if flip.flip is not None else "no flip in range"
     )
     return {"response_type": "ephemeral", "text": fallback(text), "blocks": blocks}
@@ -287,21 +289,17 @@ def evidence_actions(run_id: str) -> Block:
 # -- "Add to a decision…" -----------------------------------------------------------------------------
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
 def _modal(blocks: list[Block], *, submit: str | None = None, metadata: str = "") -> View:
     view: View = {
         "type": "modal",
         "callback_id": ids.ATTACH_MODAL,
-        "title": _plain("Add to a decision"),
-        "close": _plain("Close" if submit is None else "Cancel"),
+        "title": plain_text("Add to a decision"),
+        "close": plain_text("Close" if submit is None else "Cancel"),
         "private_metadata": metadata,
         "blocks": blocks,
     }
     if submit is not None:
-        view["submit"] = _plain(submit)
+        view["submit"] = plain_text(submit)
     return view
 
 
@@ -319,14 +317,14 @@ def attach_modal(targets: list[Target], run: Run) -> View:
             "own. Use *Log a decision with this scenario* to start one."
         )
         return _modal([section(text)])
-    options = [{"text": _plain(target_label(t)), "value": t.value} for t in targets]
+    options = [{"text": plain_text(target_label(t)), "value": t.value} for t in targets]
     element = {"type": "static_select", "action_id": ids.ATTACH_INPUT, "options": options}
     blocks: list[Block] = [
         section(
             f"Attach {what} as evidence: its inputs and numbers are kept with the decision, quoted "
             "in its evidence, and re-run on current data when it is reviewed."
         ),
-        {"type": "input", "block_id": ids.ATTACH_TARGET, "label": _plain("Decision"), "element": element},
+        {"type": "input", "block_id": ids.ATTACH_TARGET, "label": plain_text("Decision"), "element": element},
     ]
     return _modal(blocks, submit="Add", metadata=run.id)
 

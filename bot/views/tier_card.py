@@ -149,7 +149,7 @@ def card_blocks(card: AccountCard, policy: Policy, *, shared_by: str | None = No
 
 
 def card_message(card: AccountCard, policy: Policy, *, shared_by: str | None = None) -> Message:
-    text = fallback(f"{escape_mrkdwn(card.name)} is {card.tier.name} tier")
+    text = fallback(f"{escape_mrkdwn(card.name)} is {escape_mrkdwn(card.tier.name)} tier")
     return {"text": text, "blocks": card_blocks(card, policy, shared_by=shared_by)}
 
 

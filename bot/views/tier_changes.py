@@ -6,14 +6,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.accounts.delta import Change, Delta, Effect
-from bot.accounts.overrides import Refusal, Refused
+from bot.accounts.overrides import REASON_MAX, Refusal, Refused
 from bot.accounts.service import OverrideSet
 from bot.policy.model import Policy
 from bot.text import truncate
 from bot.tierchanges.service import TierChangeAlert
 from bot.views import decision_ids
 from bot.views import tier_change_ids as ids
-from bot.views.blocks import Message, actions, button, context, fallback, section
+from bot.views.blocks import Message, actions, button, context, fallback, plain_text, section
 from bot.views.format import escape_mrkdwn, local_time, mention, money
 
 CAUSES = {
@@ -23,8 +23,7 @@ CAUSES = {
     "override": "an override",
     "override-cleared": "an override ending",
 }
-REASON_MAX = 300  # an override's reason quoted in an alert; the full text is in /tier history
-REASON_INPUT_MAX = 2000  # what overrides keep (bot.accounts.overrides)
+QUOTE_MAX = 300  # an override's reason quoted in an alert; the full text is in /tier history
 
 
 def _amount(text: str | None) -> str:
@@ -39,7 +38,7 @@ def _tiers(steps: int | None) -> str:
 
 
 def _quoted(reason: str | None) -> str:
-    return f"“{escape_mrkdwn(truncate(reason or '', REASON_MAX))}”"
+    return f"“{escape_mrkdwn(truncate(reason or '', QUOTE_MAX))}”"
 
 
 def delta_sentence(d: Delta) -> str:
@@ -86,14 +85,16 @@ def difference(alert: TierChangeAlert) -> str:
 
 
 def alert_message(alert: TierChangeAlert) -> Message:
+    # Escaped in the notification text too: Slack reads `text` as mrkdwn, so a company named
+    # "<!channel>" would ping the whole channel.
     name = escape_mrkdwn(alert.name)
     to_name, from_name = escape_mrkdwn(alert.to_name), escape_mrkdwn(alert.from_name)
     if alert.back:
         moved = f"*{name}* is back to *{to_name}* (from *{from_name}*)"
-        plain = f"{alert.name} is back to {alert.to_name}"
+        plain = f"{name} is back to {to_name}"
     else:
         moved = f"*{name}* moved from *{from_name}* to *{to_name}*"
-        plain = f"{alert.name} moved from {alert.from_name} to {alert.to_name}"
+        plain = f"{name} moved from {from_name} to {to_name}"
     notes = [f"After {CAUSES.get(alert.cause, escape_mrkdwn(alert.cause))}, {local_time(alert.at)}"]
     if alert.moves > 1:
         notes.append(f"net of {alert.moves} changes in the quiet window")
@@ -110,46 +111,47 @@ def alert_message(alert: TierChangeAlert) -> Message:
     return {"text": fallback(plain), "blocks": blocks}
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
-
-
 def override_modal(account_id: int, account: str, current_tier: str, policy: Policy) -> dict[str, Any]:
     """Set override on one account: tier, reason (required), last day (optional)."""
-    options = [{"text": _plain(truncate(t.name, 75)), "value": t.key} for t in policy.tiers]
+    options = [{"text": plain_text(truncate(t.name, 75)), "value": t.key} for t in policy.tiers]
     tier_select: dict[str, Any] = {"type": "static_select", "action_id": ids.TIER_INPUT, "options": options}
-    tier_select["placeholder"] = _plain("Choose a tier")
-    current = next((t.name for t in policy.tiers if t.key == current_tier), current_tier)
+    tier_select["placeholder"] = plain_text("Choose a tier")
+    current = policy.tier_name(current_tier)
     return {
         "type": "modal",
         "callback_id": ids.OVERRIDE_MODAL,
         "private_metadata": str(account_id),
-        "title": _plain("Set override"),
-        "submit": _plain("Set override"),
-        "close": _plain("Cancel"),
+        "title": plain_text("Set override"),
+        "submit": plain_text("Set override"),
+        "close": plain_text("Cancel"),
         "blocks": [
             section(
                 f"Override the tier of *{escape_mrkdwn(truncate(account, 200))}* "
                 f"(now *{escape_mrkdwn(current)}*). It beats the rules until it is cleared or ends."
             ),
-            {"type": "input", "block_id": ids.TIER_BLOCK, "label": _plain("Tier"), "element": tier_select},
+            {
+                "type": "input",
+                "block_id": ids.TIER_BLOCK,
+                "label": plain_text("Tier"),
+                "element": tier_select,
+            },
             {
                 "type": "input",
                 "block_id": ids.REASON_BLOCK,
-                "label": _plain("Reason"),
+                "label": plain_text("Reason"),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ids.REASON_INPUT,
                     "multiline": True,
-                    "max_length": REASON_INPUT_MAX,
+                    "max_length": REASON_MAX,
                 },
             },
             {
                 "type": "input",
                 "block_id": ids.UNTIL_BLOCK,
                 "optional": True,
-                "label": _plain("Last day (optional)"),
-                "hint": _plain("The override holds through this day (UTC), then the rules apply again."),
+                "label": plain_text("Last day (optional)"),
+                "hint": plain_text("The override holds through this day (UTC), then the rules apply again."),
                 "element": {"type": "datepicker", "action_id": ids.UNTIL_INPUT},
             },
         ],

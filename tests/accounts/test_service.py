@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from bot.accounts import service
 from bot.accounts.lookup import Lookup, Outcome
@@ -12,6 +13,7 @@ from bot.accounts.overrides import Refusal, Refused
 from bot.accounts.service import OverrideCleared, OverrideSet, Verb
 from bot.policy.model import Policy
 from bot.services import Services
+from storage.models import TierOverride
 from tests.conftest import add_account
 
 
@@ -147,3 +149,45 @@ def test_history_names_every_change(services: Services, accounts: dict[str, int]
     assert service.tier_history(services.db, services.accounts, "zzzqqq") == Refused(
         Refusal.NO_MATCH, "zzzqqq", ()
     )
+
+
+def _reasons(services: Services) -> list[tuple[str, str, bool]]:
+    with services.db.session() as session:
+        rows = session.scalars(select(TierOverride).order_by(TierOverride.id))
+        return [(o.tier, o.reason, o.cleared_at is None) for o in rows]
+
+
+def test_an_active_override_can_be_extended_from_the_modal(
+    services: Services, accounts: dict[str, int]
+) -> None:
+    def set_on(tier: str, reason: str, until: date | None = None) -> object:
+        return service.set_override_on(
+            services.db, services.accounts, services.policy, accounts["rockets"], tier, reason, "UADMIN", True,
+            services.clock(), until,
+        )  # fmt: skip
+
+    assert set_on("starter", "pin") == Refused(Refusal.SAME_TIER, "Starter")  # the rules give Starter
+    assert set_on("enterprise", "renewal", date(2099, 3, 31)) == OverrideSet("Acme Rockets", "Enterprise")
+    # The same tier again: a new last day and reason for the active override, not a refusal.
+    assert set_on("enterprise", "renewal slipped", date(2099, 6, 30)) == OverrideSet(
+        "Acme Rockets", "Enterprise"
+    )
+    # And, while one is active, the tier the rules give is an override like any other.
+    assert set_on("starter", "hold at starter") == OverrideSet("Acme Rockets", "Starter")
+    assert _reasons(services) == [
+        ("enterprise", "renewal", False), ("enterprise", "renewal slipped", False), ("starter", "hold at starter", True),
+    ]  # fmt: skip
+
+
+def test_every_override_reason_is_storable(services: Services, accounts: dict[str, int]) -> None:
+    # A NUL or a lone surrogate fails a PostgreSQL insert (SQLite's driver refuses the surrogate):
+    # the use cases drop them, whoever calls them.
+    done = service.set_override_on(
+        services.db, services.accounts, services.policy, accounts["rockets"], "enterprise", "re\x00new\ud800al",
+        "UADMIN", True, services.clock(),
+    )  # fmt: skip
+    assert done == OverrideSet("Acme Rockets", "Enterprise")
+    assert _change(services, "set Acme Corp to starter: down\ud83dgrade") == OverrideSet(
+        "Acme Corp", "Starter"
+    )
+    assert [r for _, r, _ in _reasons(services)] == ["renewal", "downgrade"]

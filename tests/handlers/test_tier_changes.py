@@ -84,3 +84,23 @@ def test_only_admins_and_only_accounts_that_exist(
     modal = opened(fake_slack)
     answer = slack.view_submission(filled(modal, "enterprise", "because"), user_id="UNOBODY").json()
     assert answer["response_action"] == "errors" and overrides(db) == []
+
+
+def test_an_active_override_gets_a_new_last_day_from_the_modal(
+    slack: SlackHTTP, fake_slack: FakeSlack, db: Database, policy: Policy
+) -> None:
+    acme = add_account(db, policy, "Acme Corp", 10000)  # Professional
+    slack.block_action(ids.SET_OVERRIDE, str(acme), user_id="UADMIN")
+    first = filled(opened(fake_slack), "enterprise", "renewal", until="2099-03-31")
+    assert slack.view_submission(first, user_id="UADMIN").json()["response_action"] == "update"
+    slack.block_action(ids.SET_OVERRIDE, str(acme), user_id="UADMIN")  # a second modal: another view id
+    later = {
+        **filled(opened(fake_slack), "enterprise", "renewal\x00 slipped", until="2099-06-30"),
+        "id": "V43",
+    }
+    answer = slack.view_submission(later, user_id="UADMIN").json()
+    assert answer["response_action"] == "update", answer
+    assert overrides(db) == [("enterprise", "renewal", "UADMIN"), ("enterprise", "renewal slipped", "UADMIN")]
+    with db.session() as session:
+        active = session.scalars(select(TierOverride).where(TierOverride.cleared_at.is_(None))).one()
+        assert active.expires_at is not None and active.expires_at.date().isoformat() == "2099-07-01"

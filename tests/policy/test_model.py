@@ -69,3 +69,9 @@ def test_durations(text: str | int, minutes: int) -> None:
 def test_bad_durations(text: object) -> None:
     with pytest.raises(ValueError):
         parse_minutes(text)
+
+
+def test_tier_name_falls_back_to_the_key_for_a_tier_the_policy_dropped() -> None:
+    policy = load_policy()
+    assert policy.tier_name("enterprise") == "Enterprise"
+    assert policy.tier_name("platinum") == "platinum"  # a stored key from an older policy

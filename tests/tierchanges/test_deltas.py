@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.accounts import service
@@ -99,3 +100,14 @@ def test_rows_without_a_delta_show_the_recorded_rules(db: Database, policy: Poli
         session.execute(update(TierChange).values(delta=None))  # as rows written before 0009
     alert = only(due(db, policy, T0 + timedelta(hours=2)))
     assert difference(alert) == "ACV $26,500 ≥ $25,000 → Enterprise"
+
+
+@pytest.mark.parametrize("name", ["<!channel>", "<https://evil.example|Acme>"])
+def test_the_notification_text_escapes_the_account_name(db: Database, policy: Policy, name: str) -> None:
+    # Slack reads a message's `text` as mrkdwn: unescaped, a company named <!channel> pings the channel.
+    put(db, policy, T0, 24000, name=name)
+    put(db, policy, T0 + timedelta(hours=1), 26500, name=name)
+    message = alert_message(only(due(db, policy, T0 + timedelta(hours=2))))
+    text = message["text"]
+    assert "<" not in text and ">" not in text, text
+    assert text.startswith(name.replace("<", "&lt;").replace(">", "&gt;") + " moved from Professional")

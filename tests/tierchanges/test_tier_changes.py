@@ -2,49 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 
-from freezegun import freeze_time
+from sqlalchemy import select
 
-from bot.jobs.tierchanges import run_tier_changes
+from bot.accounts import service as accounts
 from bot.policy.model import Policy
-from bot.schedule.context import JobContext, make_poster
 from bot.services import Services
 from bot.sync import service
 from bot.sync.hubspot import HubSpotClient
 from storage.db import Database
-from tests.fake_slack import FakeSlack, validate_message
+from storage.models import Account
+from tests.fake_slack import FakeSlack
 from tests.fakes.hubspot import FakeHubSpot
 from tests.sync.conftest import NOW
-from tests.tierchanges.helpers import due, put
+from tests.tierchanges.helpers import due, live, posted, put, tick
 
 ENTERPRISE = "30000"  # default policy: Enterprise from $25,000
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
-
-
-def live(services: Services, policy: Policy) -> Services:
-    settings = services.settings.model_copy(update={"tier_changes_channel": "CTIERS"})
-    return Services(settings=settings, db=services.db, policy=policy, version_ttl=0.0)
-
-
-def tick(services: Services, at: datetime) -> list[str]:
-    """One run of the job at `at`; the statuses of what it delivered."""
-    with freeze_time(at):
-        ctx = JobContext(services, make_poster(services), at)
-        run_tier_changes(ctx)
-    return [o.status for o in ctx.outcomes]
-
-
-def posted(fake_slack: FakeSlack) -> list[str]:
-    out = []
-    for call in fake_slack.calls_to("chat.postMessage"):
-        validate_message(call.params)
-        assert call.params["channel"] == "CTIERS"
-        out.append(json.dumps(call.params["blocks"], ensure_ascii=False))
-    return out
 
 
 def test_quiet_window_holds_moves_and_reports_the_net_change(
@@ -128,7 +105,7 @@ def test_a_sync_move_is_reported_and_a_back_and_forth_before_the_tick_is_not(
         service.sync_accounts(services.db, policy, NOW - timedelta(minutes=20), client)
         alerts = due(services.db, policy, NOW)
         assert [(a.name, a.to_name, a.cause) for a in alerts] == [("Company 1", "Enterprise", "sync")]
-        assert [(d.change, d.threshold) for d in alerts[0].deltas] == [("acv", "25000")]
+        assert [(d.change, d.threshold) for d in alerts[0].deltas] == [("acv", "25000.00")]
         bot = live(services, policy)
         for _ in range(2):
             tick(bot, NOW)
@@ -142,3 +119,44 @@ def test_a_sync_move_is_reported_and_a_back_and_forth_before_the_tick_is_not(
 def test_no_channel_no_posts(services: Services, fake_slack: FakeSlack) -> None:
     assert tick(services, NOW) == []
     assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_an_override_set_from_an_alert_is_reported_at_once_and_once(
+    services: Services, db: Database, policy: Policy, fake_slack: FakeSlack
+) -> None:
+    put(db, policy, T0 - HOUR, 10000)
+    put(db, policy, T0, 26500)
+    bot, other = live(services, policy), live(services, policy)
+    assert tick(bot, T0 + MINUTE) == ["sent"]  # Professional -> Enterprise: the window opens
+    put(db, policy, T0 + HOUR, 24000)  # a sync moves it back: held by the window
+    with db.session() as session:
+        acme = session.scalars(select(Account.id)).one()
+    done = accounts.set_override_on(
+        db, bot.accounts, policy, acme, "enterprise", "renewal", "UADMIN", True, T0 + 2 * HOUR
+    )  # the admin pins it from the alert's modal
+    assert isinstance(done, accounts.OverrideSet)
+    # Already Enterprise in the channel, so nothing to post; the held sync move is accounted for.
+    assert tick(bot, T0 + 2 * HOUR + MINUTE) == []
+    accounts.clear_override(db, bot.accounts, policy, "Acme Corp", "UADMIN", T0 + 3 * HOUR)
+    accounts.set_override_on(
+        db, bot.accounts, policy, acme, "starter", "winding down", "UADMIN", True, T0 + 4 * HOUR
+    )
+    assert tick(bot, T0 + 4 * HOUR + MINUTE) == ["sent"]  # inside the window, and not held by it
+    assert tick(bot, T0 + 4 * HOUR + 2 * MINUTE) == [] and tick(other, T0 + 5 * HOUR) == []
+    assert tick(bot, T0 + 30 * HOUR) == []  # nor reported again when the window ends
+    _, second = posted(fake_slack)
+    assert "moved from *Enterprise* to *Starter*" in second and "net of 2 changes" in second
+    assert "override to Starter set by <@UADMIN>: “winding down”" in second
+    assert "crossed" not in second and "fell below" not in second
+
+
+def test_a_sync_move_alone_is_still_held(
+    services: Services, db: Database, policy: Policy, fake_slack: FakeSlack
+) -> None:
+    put(db, policy, T0 - HOUR, 10000)
+    put(db, policy, T0, 26500)
+    bot = live(services, policy)
+    assert tick(bot, T0 + MINUTE) == ["sent"]
+    put(db, policy, T0 + HOUR, 1000)
+    assert tick(bot, T0 + 2 * HOUR) == []
+    assert tick(bot, T0 + MINUTE + 24 * HOUR) == ["sent"]

@@ -7,7 +7,16 @@ Revises: 0008
 
 Written on 0007 while another branch adds 0008; the lead re-chains it at merge. It touches no table
 other branches do except adding one nullable column to tier_history.
+
+Before 0009 the tier-change job keyed its posts by epoch-day buckets and kept no per-account state;
+starting from an empty tier_change_reports, the new job would post again every move of the last
+24-48 hours (its look-back). So the upgrade seeds one row per account with tier history in the last
+48 hours: the channel read its latest move already (reported tier = that move's to_tier, moved from
+= its from_tier, history up to its id accounted for) and no quiet window is open (quiet_until = now),
+so the next move is reported as usual.
 """
+
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,6 +27,8 @@ revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
+
+SEEN = timedelta(hours=48)  # twice the job's minimum look-back (bot.tierchanges.service.lookback)
 
 
 def upgrade() -> None:
@@ -45,6 +56,25 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("account_id", name="pk_tier_change_reports"),
+    )
+    _seed_reports(datetime.now(UTC))
+
+
+def _seed_reports(now: datetime) -> None:
+    """One INSERT ... SELECT, portable to SQLite and PostgreSQL: each account's newest history entry
+    of the last SEEN hours becomes what the channel last read."""
+    op.get_bind().execute(
+        sa.text(
+            "INSERT INTO tier_change_reports"
+            " (account_id, reported_tier, moved_from, reported_at, quiet_until, last_change_id)"
+            " SELECT h.account_id, h.to_tier, h.from_tier, :now, :now, h.id"
+            " FROM tier_history h"
+            " JOIN (SELECT account_id, MAX(id) AS last_id FROM tier_history WHERE at >= :since"
+            " GROUP BY account_id) latest ON latest.last_id = h.id"
+        ).bindparams(
+            sa.bindparam("now", now, type_=UTCDateTime()),
+            sa.bindparam("since", now - SEEN, type_=UTCDateTime()),
+        )
     )
 
 
