@@ -118,6 +118,12 @@ class _Lease:
         return self.now + timedelta(seconds=time.monotonic() - self.started)
 
 
+def unexpected(exc: BaseException) -> str:
+    """'OperationalError: too many SQL variables' for an error no client turned into a SyncError."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first[:200]}" if first else type(exc).__name__
+
+
 def _run(
     db: Database,
     source: str,
@@ -136,6 +142,12 @@ def _run(
     except SyncError as exc:
         error = str(exc)
         log.error("sync %s stopped: %s", source, error)
+    except Exception as exc:
+        # Not a success: the run's error says so (the class and a short message; no request, no
+        # credential: SQLAlchemy and httpx messages carry no secrets, and 200 characters bound them).
+        error = f"{source}: failed ({unexpected(exc)})"
+        log.exception("sync %s failed", source)
+        raise
     finally:
         seconds = time.monotonic() - started
         state.finish(
