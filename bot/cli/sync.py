@@ -82,6 +82,8 @@ def _print_summary(s: service.SyncSummary, *, stop: bool = True) -> None:
         console.print(f"  {s.deleted:,} archived or deleted there: marked, decisions kept.", markup=False)
     elif s.deleted:
         console.print(f"  {s.deleted:,} deleted there: removed here.", markup=False)
+    for note in s.notes:
+        console.print(f"  {note}.", markup=False)
     if s.error is not None and stop:
         fail(f"stopped: {s.error} (the next run resumes where this one stopped)")
 

@@ -44,6 +44,7 @@ def _line(summary: service.SyncSummary) -> str:
         f"{summary.source}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
         f"{summary.rejected} rejected, {summary.tier_changes} tier change(s), {summary.records_per_second:.0f} records/s"
     )
+    text += "".join(f"; {note}" for note in summary.notes)
     return text if summary.error is None else f"{text}; stopped: {summary.error}"
 
 

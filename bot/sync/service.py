@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 KEPT_REJECTS = 20  # in a summary; the database keeps more (state.REJECTS_KEPT)
 KEPT_MOVES = 50
+REMOVED_READ_AT = "removed_read_at"  # the sync state's mark: when the removed records were last read
 PUSH_BATCH = 100
 # (records done, total or None): called once per page.
 Progress = Callable[[int, "int | None"], None]
@@ -64,6 +65,7 @@ class SyncSummary:
     # Deleted at the source: helpdesk tickets deleted here; CRM records archived or deleted there,
     # whose accounts are marked (Account.source_removed_at), never deleted.
     deleted: int = 0
+    notes: tuple[str, ...] = ()  # what the run left out or could not see, e.g. the archive list
 
     @property
     def records_per_second(self) -> float:
@@ -81,6 +83,7 @@ class _Tally:
     tier_changes: int = 0
     rejects: list[Reject] = field(default_factory=list)
     moves: list[TierMove] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, page: PageResult, records: int) -> None:
         self.created += page.created
@@ -102,7 +105,7 @@ class _Tally:
         return SyncSummary(
             source, RunStatus.OK if error is None else RunStatus.STOPPED, self.created, self.updated,
             self.unchanged, self.rejected, tuple(self.rejects), self.tier_changes, tuple(self.moves),
-            self.records, seconds, error, self.deleted,
+            self.records, seconds, error, self.deleted, tuple(self.notes),
         )  # fmt: skip
 
 
@@ -116,6 +119,13 @@ class _Lease:
         """`now` plus the time this run has taken: lease renewals must follow real time, or a run
         longer than the lease would let another take its source over while it still writes."""
         return self.now + timedelta(seconds=time.monotonic() - self.started)
+
+
+def _parse_mark(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def unexpected(exc: BaseException) -> str:
@@ -189,11 +199,25 @@ def sync_accounts(
             tally.add(result, len(page.records))
             if progress is not None:
                 progress(tally.records, page.total)
-        for removed in source_client.removed():  # archived or deleted there: marked, never deleted here
+        marks = state.read_marks(db, source)
+        every = source_client.removed_every
+        read_at = _parse_mark(marks.get(REMOVED_READ_AT))
+        if not full and every is not None and read_at is not None and now - read_at < every:
+            tally.notes.append(
+                f"archived records not read (last read {read_at:%Y-%m-%d %H:%M} UTC; "
+                f"read on full syncs and once every {every.total_seconds() / 3600:.0f} h)"
+            )
+            return
+        for removed in source_client.removed(now, marks):  # archived or deleted there: marked, never deleted
             with db.session() as session:
-                marked = mark_removed(session, source, removed, now)
+                marked = mark_removed(session, source, removed.records, now)
+                state.save_marks(session, source, dict(removed.marks), now)
                 state.renew(session, source, lease.holder, lease.clock())
             tally.add(PageResult(deleted=marked), 0)
+            if removed.note:
+                tally.notes.append(removed.note)
+        with db.session() as session:
+            state.save_marks(session, source, {REMOVED_READ_AT: now.isoformat()}, now)
 
     return _run(db, source, now, body)
 

@@ -130,7 +130,9 @@ class FakeHubSpot(FakeServer):
         results = []
         for i in page:
             company = self.company(i, ["hs_object_id"])
-            company.update(archived=True, archivedAt=iso(self.archived_at.get(i, BASE_MS)))
+            # Archiving is the record's last change: by default a second after its last modification.
+            at = self.archived_at.get(i, self.modified_ms(i) + 1000)
+            company.update(archived=True, archivedAt=iso(at))
             results.append(company)
         body: dict[str, Any] = {"results": results}
         if len(ids) > limit:

@@ -19,7 +19,8 @@ from bot.sync.types import Page
 from storage.db import Database
 from storage.models import Account
 from tests.fakes.hubspot import FakeHubSpot
-from tests.sync.conftest import NOW
+from tests.fakes.salesforce import FakeSalesforce
+from tests.sync.conftest import NOW, salesforce_client
 
 
 def _limit_sqlite_variables(db: Database, limit: int = 32_766) -> None:
@@ -87,3 +88,72 @@ def test_an_unexpected_exception_is_recorded_as_the_runs_error_not_a_success(
     assert row.last_success_at is None and row.last_error_at == NOW
     assert row.last_error == "hubspot: failed (RuntimeError: boom: a bug, not a vendor error)"
     assert row.lease_holder is None  # released: the next run can start
+
+
+# -- the Salesforce delete log ------------------------------------------------------------------
+
+
+def _sf_sync(db: Database, policy: Policy, fake: FakeSalesforce, now: datetime) -> service.SyncSummary:
+    client = salesforce_client(fake)
+    try:
+        return service.sync_accounts(db, policy, now, client)
+    finally:
+        client.close()
+
+
+def _windows(fake: FakeSalesforce) -> list[tuple[str, str]]:
+    return [(c.query["start"], c.query["end"]) for c in fake.calls_to("/sobjects/Account/deleted/")]
+
+
+def test_the_delete_log_is_read_from_its_mark_as_of_the_runs_now(
+    db: Database, policy: Policy, salesforce: FakeSalesforce
+) -> None:
+    salesforce.delete([7], (NOW - timedelta(days=3)).timestamp())
+    first = _sf_sync(db, policy, salesforce, NOW)
+    assert first.status == "ok" and first.deleted == 0  # not synced yet: nothing to mark
+    assert _windows(salesforce) == [("2026-11-15T12:00:00.000Z", "2026-11-29T12:00:00.000Z")]
+    assert state.read_marks(db, "salesforce")["deleted_through"] == "2026-11-29T12:00:00.000Z"
+    later = NOW + timedelta(minutes=15)
+    salesforce.delete([9], (later - timedelta(minutes=5)).timestamp())
+    second = _sf_sync(db, policy, salesforce, later)
+    assert second.deleted == 1
+    assert _windows(salesforce)[-1] == ("2026-11-29T12:00:00.000Z", "2026-11-29T12:15:00.000Z")
+    # Within a minute of the mark there is nothing to ask (the API needs start > a minute before end).
+    calls = len(_windows(salesforce))
+    assert _sf_sync(db, policy, salesforce, later + timedelta(seconds=30)).status == "ok"
+    assert len(_windows(salesforce)) == calls
+
+
+def test_a_purged_delete_log_is_read_again_once_from_its_earliest_date(
+    db: Database, policy: Policy, salesforce: FakeSalesforce
+) -> None:
+    client = salesforce_client(salesforce)
+    service.sync_accounts(db, policy, NOW - timedelta(days=20), client, full=True)
+    client.close()
+    salesforce.calls.clear()
+    salesforce.purged_before = (NOW - timedelta(days=5)).timestamp()
+    salesforce.delete([7], (NOW - timedelta(days=3)).timestamp())
+    summary = _sf_sync(db, policy, salesforce, NOW)
+    assert summary.status == "ok", summary.error
+    assert summary.deleted == 1 and "the delete log was purged up to 2026-11-24 12:00 UTC" in summary.notes[0]
+    starts = [start for start, _ in _windows(salesforce)]
+    assert starts == ["2026-11-15T12:00:00.000Z", "2026-11-29T11:58:00.000Z", "2026-11-24T12:00:01.000Z"]
+    # The next run starts from the mark: no more INVALID_REPLICATION_DATE.
+    again = _sf_sync(db, policy, salesforce, NOW + timedelta(minutes=15))
+    assert again.status == "ok" and not again.notes and len(_windows(salesforce)) == 4
+
+
+def test_more_deleted_ids_than_the_limit_splits_the_window(
+    db: Database, policy: Policy, salesforce: FakeSalesforce
+) -> None:
+    client = salesforce_client(salesforce)
+    service.sync_accounts(db, policy, NOW - timedelta(days=20), client, full=True)
+    client.close()
+    salesforce.calls.clear()
+    salesforce.id_limit = 3
+    salesforce.delete([1, 2], (NOW - timedelta(days=10)).timestamp())
+    salesforce.delete([3, 4, 5], (NOW - timedelta(days=2)).timestamp())
+    summary = _sf_sync(db, policy, salesforce, NOW)
+    assert summary.status == "ok", summary.error
+    assert summary.deleted == 5 and len(_windows(salesforce)) == 3  # refused, then two halves
+    assert state.read_marks(db, "salesforce")["deleted_through"] == "2026-11-29T12:00:00.000Z"
