@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from bot.sync.errors import AuthFailed, RateLimitStop, SourceFailed
+from bot.sync.errors import AuthFailed, BatchRefused, RateLimitStop, SourceFailed
 from bot.sync.http import HTTP_TIMEOUT, Retry, describe, json_of, retry_after, send
 from bot.sync.types import JobResult, Page, RemoteAccount, Removed
 
@@ -74,6 +74,8 @@ def check(response: httpx.Response) -> None:
             wait = int(interval) / 1000 if interval and interval.isdigit() else 1.0
         raise Retry(f"429 {policy or 'rate limit'}", wait)
     message = str(body.get("message") or "")[:200]
+    if 400 <= response.status_code < 500:
+        raise BatchRefused(NAME, f"{describe(response)}: {body.get('category', '')} {message}".rstrip())
     raise SourceFailed(NAME, f"{describe(response)}: {body.get('category', '')} {message}".rstrip())
 
 

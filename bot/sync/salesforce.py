@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from bot.sync.errors import AuthFailed, RateLimitStop, SourceFailed
+from bot.sync.errors import AuthFailed, BatchRefused, RateLimitStop, SourceFailed
 from bot.sync.http import HTTP_TIMEOUT, Retry, describe, json_of, retry_after, send
 from bot.sync.types import JobResult, Page, RemoteAccount, Removed
 
@@ -41,7 +41,7 @@ class _SessionExpired(Exception):
     pass
 
 
-class _Refused(SourceFailed):
+class _Refused(BatchRefused):
     """An error answer with Salesforce's errorCode, for the callers that handle some codes."""
 
     def __init__(self, message: str, code: str) -> None:
