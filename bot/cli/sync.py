@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
@@ -16,7 +16,7 @@ from bot.services import Services
 from bot.sync import service
 from bot.sync.errors import SyncError
 from bot.sync.push import RECORD, TARGETS
-from bot.sync.sources import CRMS, crm_client, helpdesk_client, open_push_target, push_targets, tier_field
+from bot.sync.sources import CRMS, crm_client, helpdesk_client, push_targets, tier_field
 
 SHOWN = 20
 Full = Annotated[bool, typer.Option("--full", help="Re-read everything instead of what changed.")]
@@ -41,22 +41,21 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "never"
 
 
-def _push_all(services: Services, targets: list[str] | None = None) -> bool:
-    """Push to every configured target; False when one stopped or could not start."""
+def _push_all(services: Services, targets: list[str] | None = None, skip: Collection[str] = ()) -> bool:
+    """Push to every configured target (but `skip`); False when one stopped or could not start."""
     ok = True
-    for name in targets if targets is not None else push_targets(services.settings):
-        try:
-            with open_push_target(services.settings, name) as target:
-                result = service.push_target(services.db, services.clock(), target)
-        except SyncError as exc:
-            console.print(f"push-{name}: {exc.message}", markup=False)
+    for result in service.push_all(
+        services.db, services.settings, services.clock(), targets=targets, skip=skip
+    ):
+        if not result.field:  # it could not start
+            console.print(f"push-{result.target}: {result.error}", markup=False)
             ok = False
             continue
-        what = RECORD.get(name, "record")
-        console.print(
-            f"{name}: {result.pushed:,} tier(s) written to {target.field}, {result.failures:,} failed.",
-            markup=False,
-        )
+        what = RECORD.get(result.target, "record")
+        line = f"{result.target}: {result.pushed:,} tier(s) written to {result.field}, {result.failures:,} failed"
+        if result.skipped:
+            line += f", {result.skipped:,} refused before not sent again yet"
+        console.print(line + ".", markup=False)
         for remote, reason in result.failed[:SHOWN]:
             console.print(f"  {what} {remote}: {reason}", markup=False)
         if result.error is not None:
@@ -82,6 +81,8 @@ def _print_summary(s: service.SyncSummary, *, stop: bool = True) -> None:
         console.print(f"  {s.deleted:,} archived or deleted there: marked, decisions kept.", markup=False)
     elif s.deleted:
         console.print(f"  {s.deleted:,} deleted there: removed here.", markup=False)
+    for note in s.notes:
+        console.print(f"  {note}.", markup=False)
     if s.error is not None and stop:
         fail(f"stopped: {s.error} (the next run resumes where this one stopped)")
 
@@ -120,8 +121,10 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         except SyncError as exc:
             fail(str(exc))
         _print_summary(summary, stop=False)
-        # Pages applied before a stop re-tiered their accounts: those tiers are pushed all the same.
-        pushed = no_push or _push_all(services)
+        # Pages applied before a stop re-tiered their accounts: those tiers are pushed all the same,
+        # but not to this CRM when its credentials failed (the push would get the same 401).
+        skip = (source,) if summary.auth_failed else ()
+        pushed = no_push or _push_all(services, skip=skip)
         if summary.error is not None:
             fail(f"stopped: {summary.error} (the next run resumes where this one stopped)")
         if not pushed:

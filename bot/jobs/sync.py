@@ -10,12 +10,13 @@ resumes at the next interval. `sync-accounts` pushes tiers to every target right
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.schedule.context import JobContext, JobSpec
 from bot.services import Services
 from bot.sync import service, state
-from bot.sync.errors import SyncBusy, SyncError
+from bot.sync.errors import SyncBusy
 from bot.sync.helpdesk import ORGS
 from bot.sync.sources import (
     CRMS,
@@ -23,7 +24,6 @@ from bot.sync.sources import (
     crm_client,
     has_helpdesk,
     helpdesk_client,
-    open_push_target,
     push_targets,
     tier_field,
 )
@@ -44,6 +44,7 @@ def _line(summary: service.SyncSummary) -> str:
         f"{summary.source}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
         f"{summary.rejected} rejected, {summary.tier_changes} tier change(s), {summary.records_per_second:.0f} records/s"
     )
+    text += "".join(f"; {note}" for note in summary.notes)
     return text if summary.error is None else f"{text}; stopped: {summary.error}"
 
 
@@ -54,6 +55,7 @@ def run_sync_accounts(ctx: JobContext[Services]) -> None:
     services = ctx.services
     settings = services.settings
     ran = False
+    refused: list[str] = []  # CRMs whose credentials failed: a push there would get the same 401
     for source in configured_crms(settings):
         if ctx.dry_run:
             ctx.note(f"{source}: dry run, not synced")
@@ -67,12 +69,14 @@ def run_sync_accounts(ctx: JobContext[Services]) -> None:
             )
             ctx.note(_line(summary))
             ran = True  # a stopped run applied its pages before it stopped: their tiers are pushed too
+            if summary.auth_failed:
+                refused.append(source)
         except SyncBusy as exc:
             ctx.note(f"{source}: skipped, {exc.message}")
         finally:
             client.close()
     if ran:
-        _push(ctx, due_only=False)
+        _push(ctx, due_only=False, skip=refused)
 
 
 def run_sync_tickets(ctx: JobContext[Services]) -> None:
@@ -111,20 +115,24 @@ def _push_due(db: Database, lease: str, now: datetime, minutes: int) -> bool:
     )
 
 
-def _push(ctx: JobContext[Services], *, due_only: bool) -> None:
+def _push(ctx: JobContext[Services], *, due_only: bool, skip: Sequence[str] = ()) -> None:
     services = ctx.services
     settings = services.settings
-    for name in push_targets(settings):
-        lease = f"push-{name}"
-        if due_only and not _push_due(services.db, lease, ctx.at, settings.sync_interval_minutes):
+    names = [
+        name
+        for name in push_targets(settings)
+        if not due_only or _push_due(services.db, f"push-{name}", ctx.at, settings.sync_interval_minutes)
+    ]
+    for name in skip:
+        if name in names:
+            ctx.note(f"push-tiers {name}: skipped, its sync stopped on its credentials")
+    for result in service.push_all(services.db, settings, ctx.at, targets=names, skip=skip):
+        if not result.field:  # it could not start
+            ctx.note(f"push-tiers {result.target}: skipped, {result.error}")
             continue
-        try:
-            with open_push_target(settings, name) as target:
-                result = service.push_target(services.db, ctx.at, target)
-        except SyncError as exc:
-            ctx.note(f"push-tiers {name}: skipped, {exc.message}")
-            continue
-        text = f"push-tiers {name}: {result.pushed} written, {result.failures} failed"
+        text = f"push-tiers {result.target}: {result.pushed} written, {result.failures} failed"
+        if result.skipped:
+            text += f", {result.skipped} refused before not sent again yet"
         if result.failed:
             text += " (" + "; ".join(f"{remote}: {why}" for remote, why in result.failed[:3]) + ")"
         ctx.note(text if result.error is None else f"{text}; stopped: {result.error}")

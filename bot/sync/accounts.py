@@ -235,7 +235,9 @@ def apply_page(
         if row.tier != tier:
             moves.append((row.id, values[0], row.tier, tier, detail))
             deltas.append(
-                tiers.explain(session, tuple(row[5 : 5 + len(FIELDS)]), values, row.tier, tier, overrides.get(row.id))
+                tiers.explain(
+                    session, tuple(row[5 : 5 + len(FIELDS)]), values, row.tier, tier, overrides.get(row.id)
+                )
             )
     if not inserts and not updates:
         return result
@@ -265,22 +267,36 @@ def apply_page(
     return result
 
 
+MARK_CHUNK = 1_000  # ids per IN (...): PostgreSQL takes at most 65,535 parameters, SQLite 32,766
+
+
 def mark_removed(
     session: Session, source: str, removed: Sequence[tuple[str, datetime | None]], now: datetime
 ) -> int:
     """Mark the accounts whose source record was archived or deleted there (at that time, else `now`).
     The account stays with its decisions, overrides and history: /tier says it is gone at its source,
-    and no tier is pushed to the record. Already marked ones are left as they are (idempotent)."""
+    and no tier is pushed to the record. Already marked ones are left as they are (idempotent), and so
+    is an account whose record changed at its source after that time: it was restored and read again
+    (a delete log or archive list read later in the same run still names it)."""
     if not removed:
         return 0
     c = ACCOUNTS_TABLE.c
     when = dict(removed)
-    rows = session.execute(
-        select(c.id, c.source_id).where(
-            c.source == source, c.source_id.in_(list(when)), c.source_removed_at.is_(None)
+    ids = list(when)
+    marks: list[dict[str, Any]] = []
+    for start in range(0, len(ids), MARK_CHUNK):
+        rows = session.execute(
+            select(c.id, c.source_id, c.source_updated_at).where(
+                c.source == source,
+                c.source_id.in_(ids[start : start + MARK_CHUNK]),
+                c.source_removed_at.is_(None),
+            )
         )
-    ).all()
-    if not rows:
+        for row in rows:
+            at = when[row.source_id] or now
+            if row.source_updated_at is None or row.source_updated_at < at:
+                marks.append({"b_id": row.id, "b_at": at})
+    if not marks:
         return 0
     bump_version(session, ACCOUNTS)  # cached /tier cards show it
     stmt = (
@@ -288,5 +304,5 @@ def mark_removed(
         .where(c.id == bindparam("b_id"))
         .values(source_removed_at=bindparam("b_at"), updated_at=now)
     )
-    session.connection().execute(stmt, [{"b_id": r.id, "b_at": when[r.source_id] or now} for r in rows])
-    return len(rows)
+    session.connection().execute(stmt, marks)
+    return len(marks)

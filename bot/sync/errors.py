@@ -34,3 +34,8 @@ class NotConfigured(SyncError):
 
 class SyncBusy(SyncError):
     """Another run of the same source holds the lease."""
+
+
+class BatchRefused(SourceFailed):
+    """A 4xx for a whole request (not 401 or 429): e.g. HubSpot's 400 VALIDATION_ERROR when one input
+    has a value the property does not allow. A push splits the batch to find the record."""

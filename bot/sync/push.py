@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from bot.sync.helpdesk import ORGS, upsert_rows
 from bot.sync.helpdesk import TARGET as ZENDESK
 from bot.sync.types import HelpdeskSource, JobResult, RemoteAccount
+from bot.text import storable
 from storage.db import Database
 from storage.models import Account
-from storage.models.sync import PushedTier, SyncLink
+from storage.models.sync import PushedTier, PushFailure, SyncLink
 
 HUBSPOT, SALESFORCE = "hubspot", "salesforce"
+RETRY_AFTER = timedelta(hours=24)  # a refused record is sent again after this, or when its tier changes
+SEEN_MAX = 64  # PushedTier.tier's length
 TARGETS = (ZENDESK, HUBSPOT, SALESFORCE)
 RECORD = {ZENDESK: "organization", HUBSPOT: "company", SALESFORCE: "account"}
 
@@ -89,14 +92,51 @@ def record_seen(
     session: Session, target: str, records: Sequence[RemoteAccount], field: str, now: datetime
 ) -> None:
     """What the CRM records hold in the tier field now, as if pushed: a tier already there is not
-    written again, and a value someone changed by hand there differs from ours and is written back."""
-    seen = {r.source_id: v for r in records if isinstance(v := r.values.get(field), str) and v}
+    written again, and a value someone changed or cleared by hand there differs from ours and is
+    written back."""
+    # Stored as the CRM holds it, made storable (no NUL, no lone surrogate) and cut to the column. An
+    # empty value was cleared by hand: recorded, so it differs from the tier and the next push writes it.
+    seen = {r.source_id: storable(v)[:SEEN_MAX] for r in records if isinstance(v := r.values.get(field), str)}
     if not seen:
         return
     c = Account.__table__.c
     ids = session.execute(select(c.source_id, c.id).where(c.source == target, c.source_id.in_(list(seen))))
     rows = [
-        {"target": target, "remote_id": sid, "account_id": account, "tier": seen[sid][:64], "pushed_at": now}
+        {"target": target, "remote_id": sid, "account_id": account, "tier": seen[sid], "pushed_at": now}
         for sid, account in ids
     ]
     upsert_rows(session, PushedTier, ("target", "remote_id"), rows)
+
+
+def held_back(db: Database, target: str, now: datetime) -> dict[str, str]:
+    """remote id -> tier of the records the target refused less than RETRY_AFTER ago: they are not
+    sent again with that tier (100,000 refused companies would be 1,000 calls every push)."""
+    with db.session() as session:
+        rows = session.execute(
+            select(PushFailure.remote_id, PushFailure.tier).where(
+                PushFailure.target == target, PushFailure.failed_at > now - RETRY_AFTER
+            )
+        )
+        return {remote: tier for remote, tier in rows}
+
+
+def record_failures(
+    session: Session,
+    target: str,
+    failed: Sequence[tuple[str, int, str]],
+    written: Sequence[str],
+    now: datetime,
+) -> None:
+    """Keep the refused (remote id, account, tier) with the time; forget the ones now written."""
+    if written:
+        for start in range(0, len(written), 1000):
+            session.execute(
+                delete(PushFailure).where(
+                    PushFailure.target == target, PushFailure.remote_id.in_(written[start : start + 1000])
+                )
+            )
+    rows = [
+        {"target": target, "remote_id": remote, "account_id": account, "tier": tier, "failed_at": now}
+        for remote, account, tier in failed
+    ]
+    upsert_rows(session, PushFailure, ("target", "remote_id"), rows)

@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
-from bot.sync.errors import AuthFailed, RateLimitStop, SourceFailed
+from bot.sync.errors import AuthFailed, BatchRefused, RateLimitStop, SourceFailed
 from bot.sync.http import HTTP_TIMEOUT, Retry, describe, json_of, retry_after, send
-from bot.sync.types import JobResult, Page, RemoteAccount
+from bot.sync.types import JobResult, Page, RemoteAccount, Removed
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,20 @@ NAME = "salesforce"
 STAMP = "SystemModstamp"
 BATCH = 200  # sObject Collections take at most 200 records
 DELETED_DAYS = 14  # the delete log answers for at most 15 days back
+DELETED_MARK = "deleted_through"  # the sync state's mark: latestDateCovered of the last delete-log call
+MIN_WINDOW = timedelta(minutes=1)  # start must precede end by more than a minute
 
 
 class _SessionExpired(Exception):
     pass
+
+
+class _Refused(BatchRefused):
+    """An error answer with Salesforce's errorCode, for the callers that handle some codes."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(NAME, message)
+        self.code = code
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -70,6 +80,7 @@ def _errors(response: httpx.Response) -> tuple[str, str]:
 
 class SalesforceClient:
     name = NAME
+    removed_every: timedelta | None = None  # the delete log is read from its mark on every run
 
     def __init__(
         self,
@@ -104,7 +115,7 @@ class SalesforceClient:
             raise RateLimitStop(NAME, f"the org's API request limit is reached ({self.api_usage or code})")
         if response.status_code == 429:
             raise Retry("429 too many requests", retry_after(response))
-        raise SourceFailed(NAME, f"{describe(response)}: {code} {message}".rstrip())
+        raise _Refused(f"{describe(response)}: {code} {message}".rstrip(), code)
 
     def _fetch_token(self) -> str:
         assert self._client is not None
@@ -154,25 +165,76 @@ class SalesforceClient:
             raise SourceFailed(NAME, f"{describe(response)} without a records list")
         return body
 
-    def removed(self) -> Iterator[list[tuple[str, datetime | None]]]:
-        """Accounts deleted in the last DELETED_DAYS (`GET .../sobjects/Account/deleted/?start=&end=`;
-        Salesforce keeps 15 days of its delete log). One request; marking is idempotent, so every run
-        reads the whole window and a run missed for days loses nothing younger than that."""
-        end = datetime.now(UTC).replace(second=0, microsecond=0)
-        start = end - timedelta(days=DELETED_DAYS)
-        params = {"start": start.isoformat(), "end": end.isoformat()}
+    def removed(self, now: datetime, marks: Mapping[str, str]) -> Iterator[Removed]:
+        """Accounts deleted since the delete log's high-water mark (`GET .../sobjects/Account/deleted/
+        ?start=&end=`), at most DELETED_DAYS back (Salesforce keeps 15 days). Each batch carries the
+        new mark: the answer's `latestDateCovered`, the start of the next call as the docs ask.
+
+        400 INVALID_REPLICATION_DATE (the log was purged past `start`): the error body is Salesforce's
+        usual [{"errorCode", "message"}], which is not documented to name a date, so the log's
+        `earliestDateAvailable` is read from a call over the last two minutes (the purge keeps entries
+        younger than two hours) and the window is asked again once from there. 400 EXCEEDED_ID_LIMIT
+        (over 600,000 ids): the window is split in two, and each half read in turn."""
+        end = now.astimezone(UTC).replace(second=0, microsecond=0)
+        floor = end - timedelta(days=DELETED_DAYS)
+        mark = parse_time(marks.get(DELETED_MARK))
+        start = max(mark, floor) if mark is not None else floor
+        if end - start <= MIN_WINDOW:  # the API needs start more than a minute before end
+            return
+        try:
+            yield from self._deleted(start, end)
+        except _Refused as exc:
+            if exc.code != "INVALID_REPLICATION_DATE":
+                raise
+            earliest = self._earliest(end)
+            if earliest is None or earliest <= start or end - earliest <= MIN_WINDOW:
+                raise
+            log.warning("salesforce: the delete log starts at %s (purged); reading from there", earliest)
+            note = (
+                f"the delete log was purged up to {earliest:%Y-%m-%d %H:%M} UTC: accounts deleted "
+                f"between {start:%Y-%m-%d %H:%M} and then are not marked"
+            )
+            first = True
+            for batch in self._deleted(earliest, end):
+                yield Removed(batch.records, batch.marks, note if first else None)
+                first = False
+
+    def _deleted(self, start: datetime, end: datetime) -> Iterator[Removed]:
+        try:
+            body = self._deleted_body(start, end)
+        except _Refused as exc:
+            if exc.code != "EXCEEDED_ID_LIMIT" or end - start <= 2 * MIN_WINDOW:
+                raise
+            middle = (start + (end - start) / 2).replace(microsecond=0)
+            log.info("salesforce: over 600,000 deleted ids from %s to %s; splitting", start, end)
+            yield from self._deleted(start, middle)
+            yield from self._deleted(middle, end)
+            return
+        records = body["deletedRecords"]
+        covered = parse_time(body.get("latestDateCovered")) or end
+        yield Removed(
+            [(str(r["id"]), parse_time(r.get("deletedDate"))) for r in records if isinstance(r, dict) and r.get("id")],
+            {DELETED_MARK: soql_time(min(covered, end))},
+        )  # fmt: skip
+
+    def _deleted_body(self, start: datetime, end: datetime) -> dict[str, Any]:
+        params = {"start": soql_time(start), "end": soql_time(end)}
         response = self._request(
             "GET", f"/services/data/{self.version}/sobjects/Account/deleted/", params=params
         )
         body = json_of(NAME, response)
-        records = body.get("deletedRecords") if isinstance(body, dict) else None
-        if not isinstance(records, list):
+        if not isinstance(body, dict) or not isinstance(body.get("deletedRecords"), list):
             raise SourceFailed(NAME, f"{describe(response)} without a deletedRecords list")
-        yield [
-            (str(r["id"]), parse_time(r.get("deletedDate")))
-            for r in records
-            if isinstance(r, dict) and r.get("id")
-        ]
+        return body
+
+    def _earliest(self, end: datetime) -> datetime | None:
+        """The log's earliestDateAvailable, from a call over its last two minutes."""
+        try:
+            body = self._deleted_body(end - 2 * MIN_WINDOW, end)
+        except _Refused:
+            return None
+        earliest = parse_time(body.get("earliestDateAvailable"))
+        return earliest + timedelta(seconds=1) if earliest is not None else None
 
     def update_field(self, field: str, values: Sequence[tuple[str, str]]) -> JobResult:
         """Set `field` on up to 200 Accounts (Id, value) with one sObject Collections update. With

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,14 +21,22 @@ from bot.config import Settings
 from bot.policy.model import Policy
 from bot.sync import links, sources, state
 from bot.sync.accounts import PageResult, TierMove, Tiers, apply_page, mark_removed
-from bot.sync.errors import SyncBusy, SyncError
+from bot.sync.errors import AuthFailed, BatchRefused, SyncBusy, SyncError
 from bot.sync.helpdesk import ORGS, apply_orgs, apply_tickets, upsert_rows
 from bot.sync.link_urls import LinkSources
 from bot.sync.links import LinkContext
 from bot.sync.prefetch import grouped, prefetch
-from bot.sync.push import RECORD, PushTarget, changed_tiers, record_seen, zendesk_target
+from bot.sync.push import (
+    RECORD,
+    PushTarget,
+    changed_tiers,
+    held_back,
+    record_failures,
+    record_seen,
+    zendesk_target,
+)
 from bot.sync.records import Normaliser, Reject
-from bot.sync.types import AccountSource, HelpdeskSource
+from bot.sync.types import AccountSource, HelpdeskSource, JobResult
 from storage.db import Database
 from storage.models.sync import PushedTier
 from storage.versions import TICKETS, bump_version
@@ -37,6 +45,7 @@ log = logging.getLogger(__name__)
 
 KEPT_REJECTS = 20  # in a summary; the database keeps more (state.REJECTS_KEPT)
 KEPT_MOVES = 50
+REMOVED_READ_AT = "removed_read_at"  # the sync state's mark: when the removed records were last read
 PUSH_BATCH = 100
 # (records done, total or None): called once per page.
 Progress = Callable[[int, "int | None"], None]
@@ -64,6 +73,8 @@ class SyncSummary:
     # Deleted at the source: helpdesk tickets deleted here; CRM records archived or deleted there,
     # whose accounts are marked (Account.source_removed_at), never deleted.
     deleted: int = 0
+    notes: tuple[str, ...] = ()  # what the run left out or could not see, e.g. the archive list
+    auth_failed: bool = False  # stopped on its credentials (AuthFailed): push nothing to this source
 
     @property
     def records_per_second(self) -> float:
@@ -81,6 +92,7 @@ class _Tally:
     tier_changes: int = 0
     rejects: list[Reject] = field(default_factory=list)
     moves: list[TierMove] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, page: PageResult, records: int) -> None:
         self.created += page.created
@@ -98,11 +110,11 @@ class _Tally:
                 "deleted": self.deleted, "rejected": self.rejected,
                 "tier_changes": self.tier_changes}  # fmt: skip
 
-    def summary(self, source: str, seconds: float, error: str | None) -> SyncSummary:
+    def summary(self, source: str, seconds: float, error: str | None, auth: bool = False) -> SyncSummary:
         return SyncSummary(
             source, RunStatus.OK if error is None else RunStatus.STOPPED, self.created, self.updated,
             self.unchanged, self.rejected, tuple(self.rejects), self.tier_changes, tuple(self.moves),
-            self.records, seconds, error, self.deleted,
+            self.records, seconds, error, self.deleted, tuple(self.notes), auth,
         )  # fmt: skip
 
 
@@ -118,6 +130,19 @@ class _Lease:
         return self.now + timedelta(seconds=time.monotonic() - self.started)
 
 
+def _parse_mark(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def unexpected(exc: BaseException) -> str:
+    """'OperationalError: too many SQL variables' for an error no client turned into a SyncError."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first[:200]}" if first else type(exc).__name__
+
+
 def _run(
     db: Database,
     source: str,
@@ -131,18 +156,25 @@ def _run(
     tally = _Tally()
     started = time.monotonic()
     error: str | None = None
+    auth = False
     try:
         body(_Lease(holder, now, started), tally)
     except SyncError as exc:
-        error = str(exc)
+        error, auth = str(exc), isinstance(exc, AuthFailed)
         log.error("sync %s stopped: %s", source, error)
+    except Exception as exc:
+        # Not a success: the run's error says so (the class and a short message; no request, no
+        # credential: SQLAlchemy and httpx messages carry no secrets, and 200 characters bound them).
+        error = f"{source}: failed ({unexpected(exc)})"
+        log.exception("sync %s failed", source)
+        raise
     finally:
         seconds = time.monotonic() - started
         state.finish(
             db, source, now, records=tally.records, seconds=seconds, stats=tally.stats(), error=error
         )
         state.release(db, source, holder)
-    return tally.summary(source, seconds, error)
+    return tally.summary(source, seconds, error, auth)
 
 
 def sync_accounts(
@@ -177,11 +209,25 @@ def sync_accounts(
             tally.add(result, len(page.records))
             if progress is not None:
                 progress(tally.records, page.total)
-        for removed in source_client.removed():  # archived or deleted there: marked, never deleted here
+        marks = state.read_marks(db, source)
+        every = source_client.removed_every
+        read_at = _parse_mark(marks.get(REMOVED_READ_AT))
+        if not full and every is not None and read_at is not None and now - read_at < every:
+            tally.notes.append(
+                f"archived records not read (last read {read_at:%Y-%m-%d %H:%M} UTC; "
+                f"read on full syncs and once every {every.total_seconds() / 3600:.0f} h)"
+            )
+            return
+        for removed in source_client.removed(now, marks):  # archived or deleted there: marked, never deleted
             with db.session() as session:
-                marked = mark_removed(session, source, removed, now)
+                marked = mark_removed(session, source, removed.records, now)
+                state.save_marks(session, source, dict(removed.marks), now)
                 state.renew(session, source, lease.holder, lease.clock())
             tally.add(PageResult(deleted=marked), 0)
+            if removed.note:
+                tally.notes.append(removed.note)
+        with db.session() as session:
+            state.save_marks(session, source, {REMOVED_READ_AT: now.isoformat()}, now)
 
     return _run(db, source, now, body)
 
@@ -234,24 +280,69 @@ class PushSummary:
     seconds: float
     error: str | None = None
     failures: int = 0  # all of them
+    field: str = ""  # the field or property written
+    skipped: int = 0  # refused before with the same tier, less than push.RETRY_AFTER ago: not sent
+
+
+def push_all(
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    *,
+    targets: Sequence[str] | None = None,
+    skip: Collection[str] = (),
+) -> list[PushSummary]:
+    """Push changed tiers to each target (default: every configured one) but those in `skip` (a CRM
+    whose sync just stopped on its credentials: a push would get the same 401). A target that cannot
+    start (not configured, busy) comes back STOPPED with the reason."""
+    out: list[PushSummary] = []
+    for name in targets if targets is not None else sources.push_targets(settings):
+        if name in skip:
+            continue
+        try:
+            with sources.open_push_target(settings, name) as target:
+                out.append(push_target(db, now, target))
+        except SyncError as exc:
+            out.append(PushSummary(name, RunStatus.STOPPED, 0, (), 0.0, exc.message))
+    return out
 
 
 def push_target(db: Database, now: datetime, target: PushTarget) -> PushSummary:
     """Write changed tiers to one target, `target.batch` records per call. Each written record is
     recorded (PushedTier) with the run's lease renewal, so a stopped run resumes with what is left;
     each record the vendor refused is named in the summary and kept as a reject of "push-{target}"
-    (`tierbot sync status`), and is tried again by the next push."""
+    (`tierbot sync status`), and is sent again only when its tier changes or after push.RETRY_AFTER.
+    A batch refused as a whole (HubSpot's 400 VALIDATION_ERROR for one bad value) is split until
+    the refused record is found; the others are written."""
     pushed = 0
     failures = 0
     failed: list[tuple[str, str]] = []
 
+    skipped = 0
+
+    def write(chunk: list[tuple[str, int, str]]) -> JobResult:
+        """One write; a batch refused as a whole (a 4xx that is not 401 or 429) is split in two until
+        the refused record stands alone and is failed by itself: the rest is written."""
+        try:
+            return target.write([(remote, tier) for remote, _, tier in chunk])
+        except BatchRefused as exc:
+            if len(chunk) == 1:
+                return JobResult([], [(chunk[0][0], exc.message[:200])])
+            half = len(chunk) // 2
+            first, second = write(chunk[:half]), write(chunk[half:])
+            return JobResult([*first.done, *second.done], [*first.failed, *second.failed])
+
     def body(lease: _Lease, tally: _Tally) -> None:
-        nonlocal pushed, failures
-        todo = changed_tiers(db, target.name)
+        nonlocal pushed, failures, skipped
+        held = held_back(db, target.name, now)
+        changed = changed_tiers(db, target.name)
+        todo = [row for row in changed if held.get(row[0]) != row[2]]
+        skipped = len(changed) - len(todo)
         for start in range(0, len(todo), target.batch):
             chunk = todo[start : start + target.batch]
-            result = target.write([(remote, tier) for remote, _, tier in chunk])
+            result = write(chunk)
             done = set(result.done)
+            refused = {remote for remote, _ in result.failed}
             rows = [
                 {"target": target.name, "remote_id": remote, "account_id": account, "tier": tier,
                  "pushed_at": now}
@@ -264,6 +355,9 @@ def push_target(db: Database, now: datetime, target: PushTarget) -> PushSummary:
             ]
             with db.session() as session:
                 upsert_rows(session, PushedTier, ("target", "remote_id"), rows)
+                record_failures(
+                    session, target.name, [row for row in chunk if row[0] in refused], sorted(done), now
+                )
                 state.add_rejects(session, target.lease, rejects, now)
                 state.renew(session, target.lease, lease.holder, lease.clock())
             pushed += len(rows)
@@ -273,8 +367,9 @@ def push_target(db: Database, now: datetime, target: PushTarget) -> PushSummary:
 
     summary = _run(db, target.lease, now, body)
     return PushSummary(
-        target.name, summary.status, pushed, tuple(failed), summary.seconds, summary.error, failures
-    )
+        target.name, summary.status, pushed, tuple(failed), summary.seconds, summary.error, failures,
+        target.field, skipped,
+    )  # fmt: skip
 
 
 def push_tiers(db: Database, now: datetime, helpdesk: HelpdeskSource, tier_field: str) -> PushSummary:

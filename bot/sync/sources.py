@@ -82,6 +82,8 @@ def link_sources(settings: Settings) -> LinkSources:
     classic, lightning = salesforce_hosts(settings.salesforce_instance_url if "salesforce" in crms else None)
     portal = (settings.hubspot_portal_id or "").strip() or None
     return LinkSources(frozenset(zendesk), "hubspot" in crms, portal, classic, lightning)
+
+
 def tier_field(settings: Settings, source: str) -> str | None:
     """The CRM property or field tiers are pushed to, when set (read back by the account sync)."""
     return {"hubspot": settings.hubspot_tier_property, "salesforce": settings.salesforce_tier_field}.get(

@@ -165,3 +165,21 @@ def last_rejects(db: Database, source: str, limit: int = 10) -> list[SyncReject]
                 .limit(limit)
             )
         )
+
+
+def read_marks(db: Database, source: str) -> dict[str, str]:
+    with db.session() as session:
+        return dict(session.scalar(select(SyncState.marks).where(SyncState.source == source)) or {})
+
+
+def save_marks(session: Session, source: str, marks: dict[str, str], now: datetime) -> None:
+    """Merge `marks` into the source's marks, in the caller's transaction (with what they cover)."""
+    if not marks:
+        return
+    current = session.scalar(select(SyncState.marks).where(SyncState.source == source)) or {}
+    session.execute(
+        update(SyncState)
+        .where(SyncState.source == source)
+        .values(marks={**current, **marks}, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 
@@ -25,17 +25,29 @@ class Page:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """A batch of (record id, when) archived or deleted at the source, and the marks to save with it
+    (e.g. the delete log's high-water mark), so a stop between batches resumes after the last one."""
+
+    records: Sequence[tuple[str, datetime | None]]
+    marks: Mapping[str, str] = field(default_factory=dict)
+    note: str | None = None  # something the summary should say (a purged delete log)
+
+
 class AccountSource(Protocol):
     name: str
     token_setting: str
+    # How often an incremental run reads the removed records (None: every run); full runs always do.
+    removed_every: timedelta | None
 
     def pages(self, cursor: str | None, full: bool, fields: Sequence[str]) -> Iterator[Page]:
         """Pages of RemoteAccount from `cursor` (None or full: from the start)."""
         ...
 
-    def removed(self) -> Iterator[Sequence[tuple[str, datetime | None]]]:
-        """Batches of (record id, when) of records archived or deleted at the source, as far back as
-        the source keeps them."""
+    def removed(self, now: datetime, marks: Mapping[str, str]) -> Iterator[Removed]:
+        """Batches of records archived or deleted at the source since the marks say (as far back as
+        the source keeps them)."""
         ...
 
 

@@ -33,6 +33,9 @@ class SyncState(Base):
     # The lease that keeps two runs of one source apart (like the scheduler's leader lease).
     lease_holder: Mapped[str | None] = mapped_column(String(128))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Marks besides the cursor, each the client's or the service's own: the Salesforce delete log's
+    # high-water mark ("deleted_through"), when the HubSpot archive list was last read ("removed_read_at").
+    marks: Mapped[dict[str, str] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @property
@@ -76,3 +79,16 @@ class PushedTier(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     tier: Mapped[str] = mapped_column(String(64))
     pushed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PushFailure(Base):
+    """A record a target refused, with the tier refused: not sent again until the account's tier
+    differs from it or RETRY_AFTER passes (bot.sync.push), so one bad record costs one call a day."""
+
+    __tablename__ = "sync_push_failures"
+
+    target: Mapped[str] = mapped_column(String(32), primary_key=True)
+    remote_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    tier: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)

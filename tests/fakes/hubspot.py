@@ -10,6 +10,7 @@ at BASE + i seconds, unless `touch` moved it later or `set` changed its properti
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +55,8 @@ class FakeHubSpot(FakeServer):
         self.archived: set[int] = set()  # not listed, not searched; batch updates answer OBJECT_NOT_FOUND
         self.archived_at: dict[int, int] = {}
         self.batch_updates: list[list[dict[str, Any]]] = []  # every batch/update's inputs
+        # Enumeration properties: a value outside its options fails the whole batch (400 VALIDATION_ERROR).
+        self.allowed_options: dict[str, set[str]] = {}
 
     # -- data -----------------------------------------------------------------------------------
     def modified_ms(self, i: int) -> int:
@@ -130,7 +133,9 @@ class FakeHubSpot(FakeServer):
         results = []
         for i in page:
             company = self.company(i, ["hs_object_id"])
-            company.update(archived=True, archivedAt=iso(self.archived_at.get(i, BASE_MS)))
+            # Archiving is the record's last change: by default a second after its last modification.
+            at = self.archived_at.get(i, self.modified_ms(i) + 1000)
+            company.update(archived=True, archivedAt=iso(at))
             results.append(company)
         body: dict[str, Any] = {"results": results}
         if len(ids) > limit:
@@ -224,6 +229,19 @@ class FakeHubSpot(FakeServer):
         if len(inputs) > 100:
             return 400, {}, {"status": "error", "message": "Batch input limit is 100.",
                              "correlationId": str(uuid.uuid4()), "category": "VALIDATION_ERROR"}  # fmt: skip
+        invalid = [
+            {"isValid": False, "message": f"{value} was not one of the allowed options: {sorted(options)}",
+             "error": "INVALID_OPTION", "name": prop,
+             "localizedErrorMessage": f"{value} was not one of the allowed options: {sorted(options)}"}
+            for item in inputs
+            for prop, value in (item.get("properties") or {}).items()
+            if (options := self.allowed_options.get(prop)) is not None and value not in options
+        ]  # fmt: skip
+        if invalid:
+            # HubSpot's answer: the whole batch refused, the details JSON-encoded inside `message`.
+            message = f"Property values were not valid: {json.dumps(invalid)}"
+            return 400, {}, {"status": "error", "message": message, "correlationId": str(uuid.uuid4()),
+                             "category": "VALIDATION_ERROR"}  # fmt: skip
         self.batch_updates.append(inputs)
         now = iso(int(datetime.now(UTC).timestamp() * 1000))
         results, missing = [], []

@@ -57,6 +57,8 @@ class FakeSalesforce(FakeServer):
         self.deleted: set[int] = set()  # updates answer ENTITY_IS_DELETED for these
         self.deleted_at: dict[int, float] = {}  # and the delete log lists these (`delete`)
         self.collection_updates: list[dict[str, Any]] = []  # every composite/sobjects PATCH body
+        self.purged_before: float | None = None  # the delete log was purged up to here (a Recycle Bin purge)
+        self.id_limit = 600_000  # the delete log answers EXCEEDED_ID_LIMIT above this many ids
 
     def issue_token(self) -> str:
         token = f"00D!{uuid.uuid4().hex}"
@@ -120,7 +122,7 @@ class FakeSalesforce(FakeServer):
         if request.path == f"/services/data/{self.version}/composite/sobjects" and request.method == "PATCH":
             return self._update(request.body or {}, limits)
         if request.path == f"/services/data/{self.version}/sobjects/Account/deleted/":
-            return 200, limits, self._deleted(request.query)
+            return self._deleted(request.query, limits)
         prefix = f"/services/data/{self.version}/query"
         if request.path == prefix:
             return 200, limits, self._query(request.query.get("q", ""))
@@ -194,14 +196,24 @@ class FakeSalesforce(FakeServer):
             self.deleted.add(i)
             self.deleted_at[i] = at
 
-    def _deleted(self, query: dict[str, str]) -> dict[str, Any]:
+    def _deleted(self, query: dict[str, str], limits: dict[str, str]) -> Answer:
+        """GetDeletedResult as documented; errors as REST error bodies ([{"message", "errorCode"}],
+        which name no date)."""
         start, end = _parse(query["start"]), _parse(query["end"])
-        return {
-            "deletedRecords": [
-                {"id": sf_id(i), "deletedDate": sf_time(at)}
-                for i, at in sorted(self.deleted_at.items())
-                if start <= at <= end
-            ],
-            "earliestDateAvailable": sf_time(end - 15 * 86400),
-            "latestDateCovered": sf_time(end),
-        }
+        earliest = max(end - 15 * 86400, self.purged_before or 0.0)
+        if end - start <= 60 or (self.purged_before is not None and start < self.purged_before):
+            message = "startDate must be before endDate and not before the earliest date available"
+            return 400, limits, [{"message": message, "errorCode": "INVALID_REPLICATION_DATE"}]
+        found = [(i, at) for i, at in sorted(self.deleted_at.items()) if start <= at <= end]
+        if len(found) > self.id_limit:
+            message = f"More than {self.id_limit} ids; choose start and end dates closer together"
+            return 400, limits, [{"message": message, "errorCode": "EXCEEDED_ID_LIMIT"}]
+        return (
+            200,
+            limits,
+            {
+                "deletedRecords": [{"id": sf_id(i), "deletedDate": sf_time(at)} for i, at in found],
+                "earliestDateAvailable": sf_time(earliest),
+                "latestDateCovered": sf_time(end),
+            },
+        )

@@ -129,8 +129,13 @@ def test_an_archived_hubspot_company_marks_its_account_removed_there_and_a_resto
     service.sync_accounts(db, policy, NOW, hubspot_client, full=True, tier_field="support_tier")
     archived_ms = BASE_MS + 10**9
     hubspot.archive([4, 5], archived_ms)
-    summary = service.sync_accounts(db, policy, NOW, hubspot_client, tier_field="support_tier")
-    assert summary.status == "ok" and summary.deleted == 2
+    # The full sync read the archive list: an incremental run the same day does not, and says so.
+    same_day = service.sync_accounts(db, policy, NOW + timedelta(hours=23), hubspot_client)
+    assert same_day.deleted == 0 and same_day.notes[0].startswith("archived records not read")
+    assert not [c for c in hubspot.calls if c.query.get("archived") == "true"][1:]
+    day = NOW + timedelta(days=1)
+    summary = service.sync_accounts(db, policy, day, hubspot_client, tier_field="support_tier")
+    assert summary.status == "ok" and summary.deleted == 2 and not summary.notes
     gone = account(db, "4")
     assert gone.source_removed_at is not None and gone.source_removed_at.timestamp() * 1000 == archived_ms
     assert account(db, "6").source_removed_at is None
@@ -144,7 +149,7 @@ def test_an_archived_hubspot_company_marks_its_account_removed_there_and_a_resto
         )
     # No tier is pushed to an archived company; marking again is a no-op.
     assert {r for r, _, _ in changed_tiers(db, "hubspot")} & {"4", "5"} == set()
-    assert service.sync_accounts(db, policy, NOW, hubspot_client).deleted == 0
+    assert service.sync_accounts(db, policy, day, hubspot_client, full=True).deleted == 0
     # Restored in HubSpot (modified again): read again, the mark is cleared.
     hubspot.archived.discard(4)
     hubspot.touch([4], int(time.time() * 1000))
@@ -158,8 +163,8 @@ def test_a_deleted_salesforce_account_is_marked_from_the_delete_log(
 ) -> None:
     client = salesforce_client(salesforce)
     try:
-        service.sync_accounts(db, policy, NOW, client, full=True)
-        deleted_at = time.time() - 3 * 86400
+        service.sync_accounts(db, policy, NOW - timedelta(days=4), client, full=True)
+        deleted_at = (NOW - timedelta(days=3)).timestamp()
         salesforce.delete([7], deleted_at)
         summary = service.sync_accounts(db, policy, NOW, client)
         assert summary.status == "ok" and summary.deleted == 1

@@ -84,8 +84,13 @@ def test_sync_accounts_pushes_tiers_to_the_crm_unless_no_push(
     assert result.exit_code == 0, result.output
     assert "hubspot: 249 tier(s) written to support_tier, 1 failed." in result.output
     assert "company 6: OBJECT_NOT_FOUND: Could not get some COMPANY objects" in result.output
-    # The next sync marks it as removed there (and pushes no more to it), then pushes what changed.
-    result = runner.invoke(app, ["sync", "accounts", "--source", "hubspot"])
+    # An incremental sync the same day does not read the archive list, and says so.
+    result = runner.invoke(app, ["sync", "accounts", "--source", "hubspot", "--no-push"])
+    assert result.exit_code == 0, result.output
+    assert "archived records not read (last read " in result.output
+    assert "once every 24 h" in result.output.replace("\n", " ")
+    # A full sync marks it as removed there (and pushes no more to it), then pushes what changed.
+    result = runner.invoke(app, ["sync", "accounts", "--source", "hubspot", "--full"])
     assert result.exit_code == 0, result.output
     assert "1 archived or deleted there: marked, decisions kept." in result.output
     assert "hubspot: 0 tier(s) written to support_tier, 0 failed." in result.output

@@ -116,3 +116,16 @@ def test_a_refused_record_is_named_in_the_job_note(
     hubspot.archived = {3}  # archived after the sync read it
     notes = run(services, jobs.run_push_tiers).notes
     assert notes[-1].startswith("push-tiers hubspot: 249 written, 1 failed (3: OBJECT_NOT_FOUND: ")
+
+
+def test_no_push_to_a_crm_whose_sync_stopped_on_its_credentials(
+    db: Database, policy: Policy, hubspot: FakeHubSpot, zendesk: FakeZendesk
+) -> None:
+    services = make_services(db, policy, hubspot, zendesk)
+    services.settings.hubspot_tier_property = "support_tier"
+    hubspot.token = "rotated"  # the configured token is revoked: every call answers 401
+    ctx = run(services, jobs.run_sync_accounts)
+    assert "authentication failed" in ctx.notes[0] and "HUBSPOT_TOKEN" in ctx.notes[0]
+    assert "push-tiers hubspot: skipped, its sync stopped on its credentials" in ctx.notes
+    assert "push-tiers zendesk: 0 written, 0 failed" in ctx.notes  # the other targets are pushed
+    assert len(hubspot.calls) == 1 and hubspot.batch_updates == []  # one 401, not a second one

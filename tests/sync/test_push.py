@@ -4,6 +4,7 @@ only changed tiers, every write recorded, per-record failures named, 429/401/5xx
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -61,14 +62,21 @@ def test_hubspot_push_writes_changed_tiers_only_and_names_per_record_failures(
     assert status.stats["rejected"] == 1 and status.rejects[0].record_id == "5"
     assert "company 5: OBJECT_NOT_FOUND" in status.rejects[0].reason
 
-    # A second run writes only what is still different: the refused company, nothing else.
-    second = service.push_target(synced, NOW, target)
+    # The refused company is not sent again with the same tier within a day: no call at all.
+    calls = len(hubspot.batch_updates)
+    held = service.push_target(synced, NOW + timedelta(hours=23), target)
+    assert (held.pushed, held.failures, held.skipped) == (0, 0, 1) and len(hubspot.batch_updates) == calls
+    # A day later it is tried again: only it, nothing else.
+    later = NOW + timedelta(hours=25)
+    second = service.push_target(synced, later, target)
     assert (second.pushed, second.failures) == (0, 1)
     assert hubspot.batch_updates[-1] == [{"id": "5", "properties": {PROP: tiers(synced, "hubspot")["5"]}}]
     hubspot.archived = set()
+    other = next(t for t in ("enterprise", "starter") if t != tiers(synced, "hubspot")["5"])
     with synced.session() as session:
         session.execute(update(Account).where(Account.source_id == "9").values(tier="enterprise"))
-    third = service.push_target(synced, NOW, target)
+        session.execute(update(Account).where(Account.source_id == "5").values(tier=other))
+    third = service.push_target(synced, later, target)  # 5's tier changed: sent again at once
     assert (third.pushed, third.failures) == (2, 0)
     assert sorted(i["id"] for i in hubspot.batch_updates[-1]) == ["5", "9"]
     assert hubspot.props[9][PROP] == "enterprise"
@@ -147,7 +155,7 @@ def test_salesforce_push_updates_200_per_call_and_names_refused_records(
         assert (result.pushed, result.failures) == (449, 1)
         assert result.failed == ((sf_id(3), "ENTITY_IS_DELETED: entity is deleted"),)
         assert salesforce.values[8][FIELD] == tiers(sf_synced, "salesforce")[sf_id(8)]
-        again = service.push_target(sf_synced, NOW, salesforce_target(client, FIELD))
+        again = service.push_target(sf_synced, NOW + timedelta(days=1), salesforce_target(client, FIELD))
         assert (again.pushed, again.failures) == (0, 1) and len(bodies[-1]["records"]) == 1
     finally:
         client.close()
@@ -189,3 +197,38 @@ def test_the_account_sync_reads_the_tier_field_back_so_only_differences_are_writ
     assert service.push_target(db, NOW, target).pushed == 1
     assert len(hubspot.batch_updates) == calls + 1
     assert hubspot.batch_updates[-1] == [{"id": "3", "properties": {PROP: tiers(db, "hubspot")["3"]}}]
+
+
+def test_a_batch_refused_as_a_whole_is_split_and_the_rest_written(
+    synced: Database, hubspot: FakeHubSpot, hubspot_client: HubSpotClient
+) -> None:
+    # Company 7's tier is not an option of the HubSpot property: HubSpot refuses the whole batch (400).
+    with synced.session() as session:
+        session.execute(update(Account).where(Account.source_id == "7").values(tier="platinum"))
+    hubspot.allowed_options[PROP] = {"enterprise", "professional", "starter"}
+    target = hubspot_target(hubspot_client, PROP)
+    result = service.push_target(synced, NOW, target)
+    assert result.status == "ok", result.error
+    assert (result.pushed, result.failures) == (249, 1)
+    assert (
+        result.failed[0][0] == "7"
+        and "VALIDATION_ERROR Property values were not valid" in result.failed[0][1]
+    )
+    assert hubspot.props[8][PROP] == tiers(synced, "hubspot")["8"] and PROP not in hubspot.props.get(7, {})
+    # The next push sends nothing: the refused record waits for a new tier or a day.
+    calls = len(hubspot.calls)
+    assert service.push_target(synced, NOW, target).skipped == 1 and len(hubspot.calls) == calls
+
+
+def test_a_tier_value_cleared_by_hand_in_the_crm_is_written_again(
+    db: Database, policy: Policy, hubspot: FakeHubSpot, hubspot_client: HubSpotClient
+) -> None:
+    service.sync_accounts(db, policy, NOW, hubspot_client, full=True, tier_field=PROP)
+    target = hubspot_target(hubspot_client, PROP)
+    assert service.push_target(db, NOW, target).pushed == 250
+    hubspot.set(3, **{PROP: ""})
+    hubspot.set(4, **{PROP: "x\x00" + "y" * 100})  # a NUL PostgreSQL would refuse, longer than the column
+    service.sync_accounts(db, policy, NOW, hubspot_client, full=True, tier_field=PROP)
+    assert pushed(db, "hubspot")["3"] == "" and pushed(db, "hubspot")["4"] == "x" + "y" * 63
+    again = service.push_target(db, NOW, target)
+    assert again.pushed == 2 and sorted(i["id"] for i in hubspot.batch_updates[-1]) == ["3", "4"]
