@@ -25,14 +25,9 @@ from typing import TextIO
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.accounts.csv_rows import (
-    AccountRow,
-    FileDuplicates,
-    ParseResult,
-    ProgressFn,
-    RowError,
-    iter_account_rows,
-)
+from bot.accounts.csv_duplicates import FileDuplicates
+from bot.accounts.csv_rows import AccountRow, ParseResult, ProgressFn, RowError
+from bot.accounts.csv_stream import iter_account_rows
 from bot.accounts.import_plan import Planner, TierMove
 from bot.accounts.import_write import apply_plan
 from bot.policy.model import Policy
