@@ -19,11 +19,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.scenarios import DAYS, NOW, generate, staffed
-from bot.cli.scenarios import _print_backtest
+from bot.cli.scenario_tables import print_backtest
 from bot.policy.model import load_policy
-from bot.scenarios.schema import backtest_json
-from bot.scenarios.service import BacktestResult, run_backtest
-from bot.scenarios.snapshot import data_days
+from bot.scenarios.service import BacktestResult, backtest_json, data_days, run_backtest
 from storage.db import Database
 
 
@@ -67,7 +65,7 @@ def main() -> int:
     if args.format == "json":
         print(json.dumps(backtest_json(result), indent=2))
     else:
-        _print_backtest(result)
+        print_backtest(result)
         staffing = ", ".join(f"{t.key} {t.staffing.agents if t.staffing else 0}" for t in policy.tiers)
         print(f"agents: {staffing}; backtest took {elapsed:.1f} s")
     return 0

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.decisions import service
 from bot.decisions.results import Changed, Refused
-from bot.scenarios.runs import recheck
+from bot.scenarios.service import recheck
 from bot.text import as_row_id
 from bot.views import decision_ids as ids
 from bot.views import scenario as scenario_view

@@ -21,9 +21,22 @@ from bot.decisions.record import format_short_id
 from bot.decisions.results import Attached, Duplicate, RefusalKind
 from bot.decisions.results import Refused as DecisionRefused
 from bot.decisions.scenarios import Attachment, Target, TargetKind, parse_target
-from bot.scenarios.runs import Run, keep_run, load_run
-from bot.scenarios.service import ScenarioResult, SweepResult, account_count, run_scenario, run_sweep
-from bot.scenarios.variant import Refused, SweepSpec, Variant, parse_sweep, parse_variant
+from bot.scenarios.service import (
+    Refused,
+    Run,
+    ScenarioResult,
+    SweepResult,
+    SweepSpec,
+    Variant,
+    account_count,
+    keep_run,
+    load_run,
+    parse_sweep,
+    parse_variant,
+    png_chart,
+    run_scenario,
+    run_sweep,
+)
 from bot.services import Services
 from bot.text import clean_input, storable
 from bot.views import decision_ids
@@ -101,12 +114,10 @@ def scenario_run(command: dict[str, Any], respond: Respond, client: WebClient, c
 
 
 def _upload_chart(client: WebClient, respond: Respond, command: dict[str, Any], result: SweepResult) -> None:
-    from bot.scenarios.chart import png_chart  # matplotlib loads with the first chart, not at start
-
     try:
         client.files_upload_v2(
             channel=command.get("channel_id") or "",
-            file=png_chart(result),
+            file=png_chart(result),  # matplotlib loads with the first chart, not at start
             filename=f"sweep-{result.spec.tier}.png",
             title=view.chart_title(result),
             initial_comment=view.chart_comment(command.get("user_id") or "", result),

@@ -1,21 +1,15 @@
-"""Reading an accounts CSV into validated rows, with every problem tied to its physical line number.
-
-Nothing here touches the database. `iter_account_rows` streams: a 435,000-row, 50 MB file is never
-held whole (as text, 100 MB; as parsed rows, ~400 MB), and duplicates across the file are tracked as
-hashes (`FileDuplicates`), then named exactly from a second read of the few suspect lines.
-`read_account_rows` collects every row (tests, small files).
+"""An accounts CSV's rows: the columns, the header mapped to them (`header_layout`), each record
+validated into an `AccountRow` or the reasons it was refused (`RowValidator`), every problem tied to its
+physical line number (`RowError`). Reading the file is `csv_stream.py`; the file's own checks (size,
+encoding) `csv_file.py`; duplicates across rows `csv_duplicates.py`. Nothing here touches the database.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import os
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import Any
 
 from bot.accounts.csv_cells import (
     Cell,
@@ -30,7 +24,6 @@ from bot.accounts.csv_cells import (
     slack_channel_cell,
     strategic_cell,
 )
-from bot.text import storable
 
 REQUIRED = ("name", "acv")
 OPTIONAL = (
@@ -39,7 +32,6 @@ OPTIONAL = (
 COLUMNS = REQUIRED + OPTIONAL
 # (phase, done, total): total is None when unknown. Called every few thousand rows, not per row.
 ProgressFn = Callable[[str, int, "int | None"], None]
-PROGRESS_EVERY = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,18 +156,7 @@ class RowValidator:
         )
 
 
-def _lines(text: str) -> Iterator[str]:
-    """The text's lines with their endings, without a copy of the whole text: io.StringIO would keep
-    a second, four-bytes-a-character buffer of a file with any non-Latin name in it."""
-    start, size = 0, len(text)
-    while start < size:
-        end = text.find("\n", start)
-        end = size if end < 0 else end + 1
-        yield text[start:end]
-        start = end
-
-
-def _header(raw: list[str], line: int, result: ParseResult) -> Layout | None:
+def header_layout(raw: list[str], line: int, result: ParseResult) -> Layout | None:
     positions: dict[str, int] = {}
     unknown: list[str] = []
     for i, cell in enumerate(raw):
@@ -198,268 +179,3 @@ def _header(raw: list[str], line: int, result: ParseResult) -> Layout | None:
     if unknown:
         result.notes.append(f"ignored unknown column(s): {', '.join(unknown)}")
     return Layout(**{c: i for c, i in positions.items() if c in COLUMNS})
-
-
-SCAN_CHUNK = 1 << 20  # bytes per read while checking the encoding: constant memory whatever the size
-
-
-class FileTooLarge(ValueError):
-    """The file is over the configured limit (IMPORT_MAX_BYTES)."""
-
-
-def _scan(path: str | os.PathLike[str], max_bytes: int | None) -> tuple[int, RowError | None]:
-    """(lines, problem): the size limit and the UTF-8 check in one streaming pass over the bytes, so a
-    bad byte is reported with its line before anything is parsed, without holding the file."""
-    try:
-        size = os.path.getsize(path)
-        if max_bytes is not None and size > max_bytes:
-            return 0, RowError(None, too_large(size, max_bytes))
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        lines, offset, last = 0, 0, b""
-        with open(path, "rb") as fh:
-            while chunk := fh.read(SCAN_CHUNK):
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    # exc.start counts from the decoder's buffered tail plus this chunk.
-                    held = len(exc.object) - len(chunk)
-                    at = offset - held + exc.start
-                    before = exc.object[: exc.start]
-                    line = lines + before.count(b"\n") - exc.object[:held].count(b"\n") + 1
-                    return 0, RowError(
-                        line,
-                        f"the file is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {at}); "
-                        "save it as 'CSV UTF-8' and try again",
-                    )
-                lines += chunk.count(b"\n")
-                offset += len(chunk)
-                last = chunk[-1:]
-            decoder.decode(b"", final=True)
-    except OSError as exc:
-        return 0, RowError(None, f"cannot read {os.fspath(path)}: {exc.strerror or exc}")
-    except UnicodeDecodeError:
-        return 0, RowError(
-            lines + 1, "the file is not UTF-8 (it ends inside a character); save it as 'CSV UTF-8'"
-        )
-    return lines + (1 if last and last != b"\n" else 0), None
-
-
-def too_large(size: int, limit: int) -> str:
-    return (
-        f"the file is {size / 1e6:,.1f} MB, over the import limit of {limit / 1e6:,.1f} MB "
-        "(IMPORT_MAX_BYTES); split it, or raise IMPORT_MAX_BYTES"
-    )
-
-
-def _nul_free(lines: Iterable[str]) -> Iterator[str]:
-    # Stripped per line before the csv module sees it: one `in` test a line (~50 ns), not one per cell.
-    for line in lines:
-        yield storable(line)
-
-
-def iter_account_rows(
-    source: str | os.PathLike[str] | TextIO,
-    result: ParseResult,
-    progress: ProgressFn | None = None,
-    max_bytes: int | None = None,
-) -> Iterator[AccountRow]:
-    """Every valid row, streamed; problems (bad rows with their line, file problems) go to
-    `result.errors`, notes to `result.notes`. Duplicates across rows are not checked here (see
-    `FileDuplicates`)."""
-    if isinstance(source, str | os.PathLike):
-        total_lines, problem = _scan(source, max_bytes)
-        if problem is not None:
-            result.errors.append(problem)
-            return
-        if total_lines == 0 or not _has_text(source):
-            result.errors.append(
-                RowError(None, "the file is empty; expected a header line such as 'name,acv'")
-            )
-            return
-        with open(source, encoding="utf-8-sig", newline="") as handle:
-            yield from _parse(result, csv.reader(_nul_free(handle), strict=True), total_lines, progress)
-        return
-    try:
-        text = source.read()
-    except UnicodeDecodeError as exc:
-        result.errors.append(
-            RowError(None, f"the file is not UTF-8 ({exc.reason}); save it as 'CSV UTF-8' and try again")
-        )
-        return
-    if max_bytes is not None and len(text.encode()) > max_bytes:
-        result.errors.append(RowError(None, too_large(len(text.encode()), max_bytes)))
-        return
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        result.errors.append(RowError(None, "the file is empty; expected a header line such as 'name,acv'"))
-        return
-    total_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    yield from _parse(result, csv.reader(_nul_free(_lines(text)), strict=True), total_lines, progress)
-
-
-def _has_text(path: str | os.PathLike[str]) -> bool:
-    """Whether the file holds anything but whitespace (and a BOM), reading only until it does."""
-    with open(path, encoding="utf-8-sig") as fh:
-        while chunk := fh.read(SCAN_CHUNK):
-            if chunk.strip():
-                return True
-    return False
-
-
-def read_account_rows(
-    source: str | os.PathLike[str] | TextIO, progress: ProgressFn | None = None
-) -> ParseResult:
-    """Parse and validate every row, duplicates included; problems are returned, never raised."""
-    result = ParseResult()
-    result.rows.extend(iter_account_rows(source, result, progress))
-    if not result.errors or result.rows:
-        _check_duplicates(result)
-    return result
-
-
-class FileDuplicates:
-    """Which rows may repeat an external_id, or a name where one of them has no external_id, across a
-    file streamed in chunks: 64-bit hashes in sets (~60 bytes a row, against ~400 for a kept row).
-
-    `suspicious` turns true at the first possible repeat, before the row's chunk is written; a hash can
-    collide, so `errors` re-reads the suspect lines and names the real duplicates exactly as
-    `_check_duplicates` does for a whole file.
-    """
-
-    def __init__(self) -> None:
-        self._ext: set[int] = set()  # hash(external_id) of every row that has one
-        self._key: set[int] = set()  # hash(name_key) of every row
-        self._key_no_ext: set[int] = set()  # hash(name_key) of rows without an external_id
-        self._hashes: set[int] = set()  # the hashes that repeat
-
-    @property
-    def suspicious(self) -> bool:
-        return bool(self._hashes)
-
-    def add(self, row: AccountRow) -> None:
-        key = hash(row.name_key)
-        # A name repeats harmfully only if one of the rows has no external_id to tell them apart.
-        if key in self._key and (row.external_id is None or key in self._key_no_ext):
-            self._hashes.add(key)
-        self._key.add(key)
-        if row.external_id is None:
-            self._key_no_ext.add(key)
-            return
-        ext = hash(row.external_id)
-        if ext in self._ext:
-            self._hashes.add(ext)
-        self._ext.add(ext)
-
-    def errors(self, rows: Iterable[AccountRow]) -> list[RowError]:
-        """The duplicate errors, given every row of the file whose key or id hash repeats (read again)."""
-        suspects = ParseResult(
-            rows=[
-                r
-                for r in rows
-                if hash(r.name_key) in self._hashes
-                or (r.external_id is not None and hash(r.external_id) in self._hashes)
-            ]
-        )
-        _check_duplicates(suspects)
-        return suspects.errors
-
-
-def _parse(
-    result: ParseResult, reader: Any, total_lines: int, progress: ProgressFn | None
-) -> Iterator[AccountRow]:
-    layout: Layout | None = None
-    end_of_previous = 0
-    try:
-        for raw in reader:
-            line, end_of_previous = end_of_previous + 1, reader.line_num
-            if not "".join(raw).strip():
-                continue  # blank lines before the header
-            if line != 1:
-                result.notes.append(f"the header is on line {line}; blank lines before it were skipped")
-            layout = _header(raw, line, result)
-            break
-        if layout is None:
-            if not result.errors:
-                result.errors.append(RowError(None, "the file has no header line"))
-            return
-        result.columns = layout.present
-        validate = RowValidator(layout)
-        width, name_at = len(raw), layout.name
-        errors = result.errors
-        valid = 0
-        for raw in reader:
-            # A quoted value may span lines: the record starts just after the previous one ended.
-            line, end_of_previous = end_of_previous + 1, reader.line_num
-            if (len(raw) != width or not raw[name_at]) and not "".join(raw).strip():
-                continue  # blank lines and spreadsheet rows of empty cells
-            result.records += 1
-            if len(raw) != width:
-                errors.append(RowError(line, f"expected {width} fields as in the header, found {len(raw)}"))
-                continue
-            checked = validate(line, raw)
-            if isinstance(checked, AccountRow):
-                valid += 1
-                yield checked
-            else:
-                errors.extend(RowError(line, msg) for msg in checked)
-            if progress is not None and result.records % PROGRESS_EVERY == 0:
-                progress("read", end_of_previous, total_lines)
-    except csv.Error as exc:
-        result.errors.append(RowError(end_of_previous + 1, _csv_problem(str(exc))))
-        return
-    if not valid and not result.errors:
-        result.notes.append("the file has a header but no rows")
-    if progress is not None:
-        progress("read", total_lines, total_lines)
-
-
-def _csv_problem(message: str) -> str:
-    if "unexpected end of data" in message or "EOF" in message:
-        return 'a quoted value starting on this line never closes (unbalanced ")'
-    if "field larger than field limit" in message:
-        return (
-            f"a value longer than {csv.field_size_limit():,} characters starts here "
-            "(often a quoted value that never closes)"
-        )
-    if "expected after" in message:
-        return f'malformed quoting: text follows a closing " ({message})'
-    return f"malformed CSV: {message}"
-
-
-def _check_duplicates(result: ParseResult) -> None:
-    """External ids must be unique in the file; rows without one are identified by name instead."""
-    id_count = Counter(r.external_id for r in result.rows if r.external_id is not None)
-    key_count = Counter(r.name_key for r in result.rows)
-    id_clash = {k for k, n in id_count.items() if n > 1}
-    # A row without external_id is matched by name, so another row of that name makes it ambiguous.
-    key_clash = {k for k, n in key_count.items() if n > 1}
-    suspects = [
-        r
-        for r in result.rows
-        if r.external_id in id_clash or (r.external_id is None and r.name_key in key_clash)
-    ]
-    if not suspects:
-        return
-    lines_by_id: dict[str, list[int]] = {}
-    lines_by_key: dict[str, list[int]] = {}
-    for r in result.rows:
-        if r.external_id in id_clash:
-            lines_by_id.setdefault(r.external_id, []).append(r.line)
-        if r.name_key in key_clash:
-            lines_by_key.setdefault(r.name_key, []).append(r.line)
-    for r in suspects:
-        if r.external_id is not None:
-            others = ", ".join(str(n) for n in lines_by_id[r.external_id] if n != r.line)
-            result.errors.append(RowError(r.line, f"external_id {r.external_id!r} is also on line {others}"))
-        else:
-            others = ", ".join(str(n) for n in lines_by_key[r.name_key] if n != r.line)
-            result.errors.append(
-                RowError(
-                    r.line,
-                    f"name {r.name!r} is also on line {others}; "
-                    "give each an external_id, or remove the duplicate",
-                )
-            )
-    bad = {r.line for r in suspects}
-    result.rows = [r for r in result.rows if r.line not in bad]
-    result.errors.sort(key=lambda e: e.line or 0)

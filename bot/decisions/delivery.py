@@ -11,7 +11,9 @@ Rows of the ledger's job `decision-post`, each queued in the same transaction as
 
 A row holds a spec (which record, where, for whom), not a rendered message: it is rendered when it is
 sent, so a record changed while its post waited is posted as it now is. Only plain values here; the
-adapters render (`bot.views.decision_record`) and send (`bot.schedule.poster`).
+adapters render (`bot.views.decision_record`) and send (`bot.schedule.poster`). The queueing functions
+work in the caller's transaction; the last three (`delivery_item`, `delivered`, `repost`) are the
+delivery use cases, each its own transaction, that `service.py` re-exports for the adapters.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session
 from bot.decisions.snapshot import RecordSnapshot, load_snapshot
 from bot.schedule import ledger
 from bot.schedule.ledger import DeliveryKey
+from storage.db import Database
 from storage.models.decisions import Decision
 from storage.models.schedule import GIVEN_UP, SENT, Delivery
 
@@ -237,3 +240,34 @@ def requeue(
     spec |= {"source": record.source_channel, **to}
     previous = ledger.requeue_in(session, key, spec, now)
     return Requeued(decision_id, previous, where, None)
+
+
+# -- the use cases (re-exported by `service.py`): one transaction each ----------------------------------
+def delivery_item(db: Database, spec: Spec) -> Item | None:
+    """What a queued row is to send, read now (None: its record is gone)."""
+    with db.session() as session:
+        return item_of(session, spec)
+
+
+def delivered(
+    db: Database,
+    spec: Spec,
+    *,
+    status: str,
+    channel: str | None,
+    ts: str | None,
+    error: str | None,
+    attempt: int,
+    shown_version: int | None,
+    now: datetime,
+) -> Delivered:
+    """Record what became of an attempt (where the record now is; notices to its author), in one
+    transaction; see `after_attempt`."""
+    with db.session() as session:
+        return after_attempt(session, spec, status, channel, ts, error, attempt, shown_version, now)
+
+
+def repost(db: Database, decision_id: int, decisions_channel: str | None, now: datetime) -> Requeued | None:
+    """Queue a record's post again after it was given up (`tierbot decisions repost D-42`)."""
+    with db.session() as session:
+        return requeue(session, decision_id, decisions_channel, now)

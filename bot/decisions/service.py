@@ -1,6 +1,8 @@
 """The decisions capability's front door: every use case of decision records, for Slack, the CLI and
-the bench alike. Plain functions with explicit dependencies (the database, the admins, `now`, the team's
-`today`), typed results from `bot.decisions.results`; nothing here knows Slack.
+the bench alike. Plain functions with explicit dependencies (the database, the admins, `now`, the
+team's `today`), typed results from `bot.decisions.results`; nothing here knows Slack. Drafting,
+committing and changing a posted record are here; finding records (`browse.py`), delivering posts
+(`delivery.py`) and attaching scenarios (`attach.py`) are in their own modules, re-exported here.
 
 Each use case is one transaction. Committing a draft (`commit`) locks the draft, validates, writes the
 record and its history, marks the draft committed and reads back what to post, all at once; the draft's
@@ -14,13 +16,23 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Collection
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.decisions import delivery, lifecycle
 from bot.decisions import scenarios as attachments
-from bot.decisions.account_search import search_accounts
+
+# The use cases that live in their own modules, re-exported: adapters call them all from here.
+from bot.decisions.attach import attach_scenario as attach_scenario
+from bot.decisions.attach import attach_targets as attach_targets
+from bot.decisions.attach import attached_scenarios as attached_scenarios
+from bot.decisions.browse import account_options as account_options
+from bot.decisions.browse import home as home
+from bot.decisions.browse import list_lines as list_lines
+from bot.decisions.browse import list_records as list_records
+from bot.decisions.delivery import delivered as delivered
+from bot.decisions.delivery import delivery_item as delivery_item
+from bot.decisions.delivery import repost as repost
 from bot.decisions.drafts import (
     DraftState,
     Step,
@@ -31,61 +43,34 @@ from bot.decisions.drafts import (
     save_input,
     validate_step,
 )
-from bot.decisions.export import tier_name
-from bot.decisions.lifecycle import DecisionNotFound, TransitionRefused
-from bot.decisions.listing import LIST_FILTERS, ListFilter, ListQuery, list_decisions
 from bot.decisions.record import DecisionInput, local_today
+from bot.decisions.refusals import REFUSALS
+from bot.decisions.refusals import refused as refused
 from bot.decisions.results import (
-    Attached,
     Changed,
     Committed,
     DraftOpened,
     Duplicate,
-    HomeLists,
-    Listing,
     RecordView,
     RefusalKind,
     Refused,
     ReviewForm,
-    ScopeUnknown,
 )
-from bot.decisions.scenarios import AttachedScenario, Attachment, Target, TargetKind
+from bot.decisions.scenarios import AttachedScenario
 from bot.decisions.snapshot import RecordSnapshot, load_snapshot, snapshot_of
-from bot.decisions.store import (
-    InvalidDecision,
-    NotAllowed,
-    can_change,
-    create_decision,
-    input_of,
-    require_change,
-)
+from bot.decisions.store import can_change, create_decision, input_of, require_change
 from bot.decisions.validation import Errors, validate
-from bot.matching import AccountIndex, MatchKind
-from bot.policy.model import Policy
 from storage.db import Database
 from storage.idempotency import AlreadyClaimed, claim_in
 from storage.models import Account
 from storage.models.decisions import Decision
 
 Update = Callable[[DecisionInput], DecisionInput]
-Refusal = InvalidDecision | NotAllowed | TransitionRefused | DecisionNotFound
-REFUSALS = (InvalidDecision, NotAllowed, TransitionRefused, DecisionNotFound)
 
 
 def today(now: datetime, timezone: str) -> date:
     """The team's calendar date (review dates are days in the team's time zone)."""
     return local_today(now, timezone)
-
-
-def refused(exc: Refusal) -> Refused:
-    """A domain refusal as data."""
-    if isinstance(exc, NotAllowed):
-        return Refused(RefusalKind.NOT_ALLOWED, decision_id=exc.decision_id, owner=exc.owner)
-    if isinstance(exc, DecisionNotFound):
-        return Refused(RefusalKind.NOT_FOUND, decision_id=exc.decision_id)
-    if isinstance(exc, InvalidDecision):
-        return Refused(RefusalKind.INVALID, errors=dict(exc.errors))
-    return Refused(RefusalKind.TRANSITION, message=str(exc), field=exc.field)
 
 
 # -- drafts: the three-step modal ----------------------------------------------------------------------
@@ -255,39 +240,6 @@ def _store(
     return Committed(snapshot_of(session, decision), channels, ())
 
 
-# -- delivering posts (the ledger's `decision-post` rows) -------------------------------------------------
-def delivery_item(db: Database, spec: dict[str, Any]) -> delivery.Item | None:
-    """What a queued row is to send, read now (None: its record is gone)."""
-    with db.session() as session:
-        return delivery.item_of(session, spec)
-
-
-def delivered(
-    db: Database,
-    spec: dict[str, Any],
-    *,
-    status: str,
-    channel: str | None,
-    ts: str | None,
-    error: str | None,
-    attempt: int,
-    shown_version: int | None,
-    now: datetime,
-) -> delivery.Delivered:
-    """Record what became of an attempt (where the record now is; notices to its author), in one
-    transaction; see `bot.decisions.delivery.after_attempt`."""
-    with db.session() as session:
-        return delivery.after_attempt(session, spec, status, channel, ts, error, attempt, shown_version, now)
-
-
-def repost(
-    db: Database, decision_id: int, decisions_channel: str | None, now: datetime
-) -> delivery.Requeued | None:
-    """Queue a record's post again after it was given up (`tierbot decisions repost D-42`)."""
-    with db.session() as session:
-        return delivery.requeue(session, decision_id, decisions_channel, now)
-
-
 # -- a posted record: view, review, reverse --------------------------------------------------------------
 def record(db: Database, decision_id: int) -> RecordSnapshot | None:
     with db.session() as session:
@@ -386,111 +338,3 @@ def _change_once(
         return Duplicate()
     except REFUSALS as exc:
         return refused(exc)
-
-
-# -- lists -------------------------------------------------------------------------------------------------
-def list_records(
-    db: Database, policy: Policy, index: AccountIndex, text: str, today: date, limit: int = 20
-) -> Listing | ScopeUnknown:
-    """`[open|due|all] [tier or account]`: the records in force (default), due or all, touching the tier
-    or the account (or its tier) the rest of `text` names."""
-    words = text.split()
-    status = ListFilter.OPEN
-    if words and words[0].casefold() in LIST_FILTERS:
-        status = ListFilter(words.pop(0).casefold())
-    rest = " ".join(words)
-    query = ListQuery(status=status, limit=limit)
-    scope: str | None = None
-    with db.session() as session:
-        if rest:
-            found = _scope(session, policy, index, query, rest)
-            if isinstance(found, ScopeUnknown):
-                return found
-            query, scope = found
-        lines, total = list_decisions(session, query, today)
-    return Listing(tuple(lines), total, status, scope)
-
-
-def _scope(
-    session: Session, policy: Policy, index: AccountIndex, query: ListQuery, rest: str
-) -> tuple[ListQuery, str] | ScopeUnknown:
-    for tier in policy.tiers:
-        if rest.casefold() in (tier.key, tier.name.casefold()):
-            return ListQuery(status=query.status, tier=tier.key, limit=query.limit), tier.name
-    match = index.match(rest)
-    account = session.get(Account, match.account_id) if match.account_id is not None else None
-    if account is not None:
-        about = ListQuery(
-            status=query.status, account_id=account.id, account_tier=account.tier, limit=query.limit
-        )
-        return about, f"{account.name} (or its tier, {tier_name(policy, account.tier)})"
-    if match.kind is MatchKind.AMBIGUOUS:
-        return ScopeUnknown(rest, tuple(c.name for c in match.candidates[:5]))
-    return ScopeUnknown(rest)
-
-
-def list_lines(db: Database, status: ListFilter, limit: int, today: date) -> Listing:
-    with db.session() as session:
-        lines, total = list_decisions(session, ListQuery(status=status, limit=limit), today)
-    return Listing(tuple(lines), total, status)
-
-
-def home(db: Database, today: date, *, due_limit: int, open_limit: int) -> HomeLists:
-    """What App Home shows: reviews due, then the records in force (each list cut at its limit)."""
-    with db.session() as session:
-        due, due_total = list_decisions(session, ListQuery(status=ListFilter.DUE, limit=due_limit), today)
-        open_, open_total = list_decisions(
-            session, ListQuery(status=ListFilter.OPEN, limit=open_limit), today
-        )
-    return HomeLists(tuple(due), due_total, tuple(open_), open_total)
-
-
-def account_options(index: AccountIndex, query: str) -> list[tuple[int, str]]:
-    """(account id, name) pairs for the modal's account picker, best first."""
-    return search_accounts(index, query) if query else []
-
-
-# -- scenarios as evidence --------------------------------------------------------------------------------
-def attach_targets(db: Database, admins: Collection[str], user_id: str, now: datetime) -> list[Target]:
-    """Where a scenario can be attached: the user's drafts in progress and the open records they may
-    change (`bot.decisions.scenarios` says what "open" means)."""
-    with db.session() as session:
-        return attachments.open_targets(session, admins, user_id, now)
-
-
-def attach_scenario(
-    db: Database,
-    admins: Collection[str],
-    target: Target,
-    user_id: str,
-    attachment: Attachment,
-    *,
-    now: datetime,
-    once: str | None = None,
-) -> Attached | Duplicate | Refused:
-    """Attach a scenario as evidence to a draft or an open record, once per `once` key (a retried
-    delivery or a double submit finds it taken); refused when the record is closed or gone."""
-    try:
-        with db.session() as session:
-            if once is not None:
-                claim_in(session, once)
-            if target.kind is TargetKind.DRAFT:
-                state = attachments.attach_to_draft(session, target.id, user_id, attachment, now)
-                if state is None:
-                    session.rollback()  # the claim too: nothing was attached
-                    return Refused(RefusalKind.EXPIRED)
-                return Attached(target)
-            decision = attachments.attach_to_record(session, admins, int(target.id), user_id, attachment, now)
-            session.flush()
-            snapshot = snapshot_of(session, decision)
-            update = delivery.queue_update(session, snapshot, now)
-            return Attached(target, snapshot, (update,) if update is not None else ())
-    except AlreadyClaimed:
-        return Duplicate(int(target.id) if target.kind is TargetKind.DECISION else None)
-    except REFUSALS as exc:
-        return refused(exc)
-
-
-def attached_scenarios(db: Database, decision_id: int) -> tuple[AttachedScenario, ...]:
-    with db.session() as session:
-        return attachments.attached(session, decision_id)

@@ -36,7 +36,6 @@ gets none), the cells each model wins and loses against the current one, and how
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +50,17 @@ from bot.scenarios.queueing import (
     mean_wait_hours,
     median_wait_hours,
 )
+from bot.scenarios.results import (
+    CANDIDATES,
+    CURRENT,
+    Backtest,
+    Candidate,
+    Cell,
+    Level,
+    Score,
+    Trial,
+    Window,
+)
 from bot.scenarios.snapshot import Snapshot
 
 Floats = npt.NDArray[np.float64]
@@ -61,91 +71,6 @@ S = len(SEVERITIES)
 MIN_TICKETS = 5  # answered tickets a cell needs in both periods: a median of fewer is noise
 MOVED_SHARES = (0.05, 0.10, 0.20)
 TIE_MINUTES = 1.0  # errors closer than a minute are a tie, not a win (medians are whole minutes)
-
-
-class Candidate(StrEnum):
-    NAIVE = "naive"
-    ADDITIVE = "additive"
-    MULTIPLICATIVE = "multiplicative"
-    ALLEN_CUNNEEN = "allen-cunneen"
-    MEDIAN_WAIT = "median-wait"
-    PER_TICKET = "per-ticket"
-
-
-CANDIDATES = tuple(Candidate)
-CURRENT = Candidate.ADDITIVE  # what projection.py does
-
-
-class Trial(StrEnum):
-    TIME = "time-split"
-    MOVED = "moved-accounts"
-
-
-class Level(StrEnum):
-    TIER = "tier"
-    SEVERITY = "tier×severity"
-
-
-@dataclass(frozen=True)
-class Window:
-    """Days before now: fit [fit_from, hold_from), hold back [hold_from, hold_to)."""
-
-    fit_from: int
-    hold_from: int
-    hold_to: int
-
-    @property
-    def label(self) -> str:
-        end = f"-{self.hold_to}" if self.hold_to else "0"
-        return f"fit -{self.fit_from}..-{self.hold_from} d, hold -{self.hold_from}..{end} d"
-
-
-@dataclass(frozen=True)
-class Cell:
-    test: Trial
-    window: int  # index into Backtest.windows
-    moved_share: float  # 0 in the time split
-    tier: str
-    severity: str | None  # None: the whole tier
-    fit_tickets: int  # answered, in the fit period
-    hold_tickets: int  # answered, in the hold-back window
-    utilisation_fit: float | None
-    utilisation_hold: float | None
-    arrival_scv: float  # Ca² of the hold-back window's gaps between arrivals (1 for Poisson)
-    handle_scv: float  # Cs² of its handle times (1 for exponential)
-    actual: float  # the hold-back median first response, minutes
-    predictions: tuple[float | None, ...]  # per CANDIDATES; None: the model gives no number
-
-    @property
-    def level(self) -> Level:
-        return Level.TIER if self.severity is None else Level.SEVERITY
-
-
-@dataclass(frozen=True)
-class Score:
-    test: Trial
-    level: Level
-    model: Candidate
-    cells: int  # cells scored: every model has a number
-    mae: float | None  # minutes
-    mdae: float | None  # median absolute error, minutes: one cell near saturation can make the mean
-    mape: float | None  # 0-1
-    wins: int  # scored cells where its error is below the current model's
-    losses: int
-    no_number: int  # cells of this test and level where it gave no number
-
-
-@dataclass(frozen=True)
-class Backtest:
-    days: int
-    windows: tuple[Window, ...]
-    moved_shares: tuple[float, ...]
-    min_tickets: int
-    cells: tuple[Cell, ...]
-    scores: tuple[Score, ...]
-
-    def score(self, test: Trial, level: Level, model: Candidate) -> Score:
-        return next(s for s in self.scores if (s.test, s.level, s.model) == (test, level, model))
 
 
 def windows(days: int) -> tuple[Window, ...]:

@@ -10,7 +10,7 @@ import io
 import math
 from decimal import Decimal
 
-from bot.scenarios.service import SweepResult
+from bot.scenarios.results import SweepResult
 
 WIDTH = 40  # characters of bar
 

@@ -25,40 +25,13 @@ from bot.policy.evaluate import AccountFacts, evaluate
 from bot.policy.model import CRITICALITIES, SEVERITIES, Policy
 from bot.scenarios import measures
 from bot.scenarios.queueing import Queue, mean_wait_hours
+from bot.scenarios.results import Measures, TierFigures
 from bot.scenarios.snapshot import Snapshot
 from bot.sla.calendar import timeline
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 S = len(SEVERITIES)
-
-
-@dataclass(frozen=True)
-class TierFigures:
-    key: str
-    name: str
-    accounts: int
-    acv: float
-    tickets: int
-    severity_counts: tuple[int, ...]  # per SEVERITIES
-    cost: float  # handle hours × the tier's hourly cost
-    median_first_response_minutes: float | None  # None: no tickets, or overloaded
-    median_resolution_minutes: float | None
-    attainment: float | None  # share of decided targets met, first response and resolution pooled
-    utilisation: float | None  # None: the tier has no staffing in the policy
-    wait_minutes: float | None  # Erlang C mean wait; None when overloaded or unstaffed
-    overloaded: bool
-
-
-@dataclass(frozen=True)
-class Measures:
-    differentiation: float | None  # D; inf when the lowest tier is overloaded
-    fairness: float | None  # J
-    inversion_rate: float | None
-    inversion_pairs: int
-    critical_in_lowest: int
-    cost: float
-    attainment: float | None
 
 
 @dataclass(frozen=True)

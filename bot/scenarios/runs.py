@@ -1,8 +1,6 @@
-"""Scenarios as evidence, the front door for adapters (issue 12 item 3): keep a result shown in Slack so
-its buttons can attach it to a decision, read it back, and re-run an attached scenario on current data.
-
-Beside `service.py` rather than in it: these use cases need the JSON schema (`schema.py`), which is
-built on `service`'s result types, so living in `service` would make an import cycle.
+"""Scenarios as evidence (issue 12 item 3): keep a result shown in Slack so its buttons can attach it to
+a decision, and read it back. Adapters reach these through `service.py` (which also re-runs an attached
+scenario on current data: `service.recheck`).
 
 A run is written once, after the result was computed (the computation stays read-only); the buttons
 carry its random id, because a result's JSON does not fit in a button value (2,000 characters).
@@ -17,22 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from bot.policy.model import Policy
-from bot.scenarios.evidence import (
-    SCENARIO,
-    SWEEP,
-    Figure,
-    Kept,
-    Recheck,
-    compare,
-    figures_of,
-    keep,
-    sweep_command,
-)
-from bot.scenarios.variant import Refused, parse_sweep, parse_variant
+from bot.scenarios.evidence import SCENARIO, SWEEP, Kept, keep, sweep_command
+from bot.scenarios.results import ScenarioResult, SweepResult
+from bot.scenarios.schema import scenario_json, sweep_json, variant
 from storage.models.scenarios import ScenarioRun
 
 RUN_ID_BYTES = 12
@@ -50,12 +38,9 @@ class Run:
     evidence: dict[str, Any]  # the pre-filled texts (command, evidence, ranges, tiers) the view wrote
 
 
-def kept_result(result: Any) -> Kept:
+def kept_result(result: ScenarioResult | SweepResult) -> Kept:
     """A ScenarioResult or SweepResult as data: its re-runnable command, the `--format json` document and
     its key figures."""
-    from bot.scenarios.schema import scenario_json, sweep_json, variant
-    from bot.scenarios.service import SweepResult
-
     if isinstance(result, SweepResult):
         spec = result.spec
         inputs = {
@@ -70,7 +55,13 @@ def kept_result(result: Any) -> Kept:
     return keep(SCENARIO, result.variant.describe(), inputs, scenario_json(result), result.now)
 
 
-def keep_run(session: Session, result: Any, run_by: str, evidence: Mapping[str, Any], now: datetime) -> str:
+def keep_run(
+    session: Session,
+    result: ScenarioResult | SweepResult,
+    run_by: str,
+    evidence: Mapping[str, Any],
+    now: datetime,
+) -> str:
     """Keep a result shown in Slack (its buttons carry the id this returns); unattached runs are pruned
     after RUN_TTL, each new one sweeping the stale ones (indexed, cheap)."""
     kept = kept_result(result)
@@ -111,32 +102,3 @@ def load_run(session: Session, run_id: str) -> Run | None:
     )
     evidence = summary.get("evidence")
     return Run(row.id, row.run_by, kept, dict(evidence) if isinstance(evidence, dict) else {})
-
-
-def recheck(
-    conn: Connection | Session,
-    policy: Policy,
-    now: datetime,
-    kind: str,
-    command: str,
-    then: Mapping[str, Figure],
-    then_as_of: datetime,
-) -> Recheck:
-    """The same scenario on current data (the same days window, ending now), and per key figure then →
-    now. Slow on big data (seconds): callers run it off the request path."""
-    from bot.scenarios.schema import scenario_json, sweep_json
-    from bot.scenarios.service import run_scenario, run_sweep
-
-    if kind == SWEEP:
-        spec = parse_sweep(policy, command)
-        swept = spec if isinstance(spec, Refused) else run_sweep(conn, policy, now, spec)
-        if isinstance(swept, Refused):
-            return Recheck(kind, command, then_as_of, now, refused=swept.message)
-        results = sweep_json(swept)
-    else:
-        variant = parse_variant(policy, command)
-        ran = variant if isinstance(variant, Refused) else run_scenario(conn, policy, now, variant)
-        if isinstance(ran, Refused):
-            return Recheck(kind, command, then_as_of, now, refused=ran.message)
-        results = scenario_json(ran)
-    return Recheck(kind, command, then_as_of, now, compare(kind, then, figures_of(kind, results)))

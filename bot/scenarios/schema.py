@@ -11,9 +11,15 @@ from decimal import Decimal
 from typing import Any
 
 from bot.policy.model import SEVERITIES
-from bot.scenarios.backtest import CANDIDATES, CURRENT
-from bot.scenarios.projection import Measures, TierFigures
-from bot.scenarios.service import BacktestResult, ScenarioResult, SweepResult
+from bot.scenarios.results import (
+    CANDIDATES,
+    CURRENT,
+    BacktestResult,
+    Measures,
+    ScenarioResult,
+    SweepResult,
+    TierFigures,
+)
 from bot.scenarios.variant import Variant
 
 SCHEMA_VERSION = 1

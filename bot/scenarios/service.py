@@ -1,14 +1,16 @@
-"""Scenarios, the front door: evaluate a tier policy variant, or sweep one threshold, on today's data.
+"""Scenarios, the front door: evaluate a tier policy variant, sweep one threshold or backtest the
+projection on today's data, and keep a result as decision evidence (`runs.py`) or re-check it later.
 
 Plain functions with explicit dependencies (a Connection or Session, the Policy, now) that return typed
-results or a typed refusal. Read-only: they run SELECTs and nothing else (the cache file aside). The
+results or a typed refusal. The runs are read-only: they run SELECTs and nothing else (the cache file
+aside; `keep_run` writes a kept run's row afterwards, in the caller's session). The
 data come as arrays from `bot.scenarios.cache` (read from the database once per data version, then from
 memory or an .npz file); each variant is then a few numpy passes over them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -17,85 +19,87 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from bot.policy.model import Policy
-from bot.scenarios.variant import RefusalKind, Refused, SweepSpec, Variant, apply
+from bot.scenarios.chart import png_chart, text_chart
+from bot.scenarios.evidence import SWEEP, Figure, Recheck, compare, figures_of
+from bot.scenarios.results import (
+    CANDIDATES,
+    CURRENT,
+    Backtest,
+    BacktestResult,
+    Candidate,
+    Cell,
+    FlipPoint,
+    Level,
+    Measures,
+    Move,
+    Mover,
+    ScenarioResult,
+    Score,
+    SweepResult,
+    SweepRow,
+    TierFigures,
+    Trial,
+    Window,
+)
+from bot.scenarios.runs import Run, keep_run, load_run
+from bot.scenarios.schema import backtest_json, scenario_json, sweep_json
+from bot.scenarios.variant import RefusalKind, Refused, SweepSpec, Variant, apply, parse_sweep, parse_variant
 from storage.models import Account
 
 if TYPE_CHECKING:
     # numpy and the model load when a scenario runs, not when a web worker imports the handlers
-    # (the /tier workers' memory budget is 200 MB; numpy alone is ~20 MB).
+    # (the /tier workers' memory budget is 200 MB; numpy alone is ~20 MB): nothing imported above
+    # at run time loads it (`results.py` says why the types live apart).
     import numpy as np
 
-    from bot.scenarios.backtest import Backtest
     from bot.scenarios.cache import SnapshotCache
-    from bot.scenarios.projection import Measures, Model, TierFigures
+    from bot.scenarios.projection import Model
     from bot.scenarios.snapshot import Snapshot
-    from bot.scenarios.sweep import FlipPoint, SweepRow
+
+# What adapters use, all from here: the use cases below, the results and refusals they return, the
+# parsers of their arguments, the JSON and chart renderings of a result, and the runs kept as evidence.
+__all__ = [
+    "CANDIDATES",
+    "CURRENT",
+    "Backtest",
+    "BacktestResult",
+    "Candidate",
+    "Cell",
+    "FlipPoint",
+    "Level",
+    "Measures",
+    "Move",
+    "Mover",
+    "RefusalKind",
+    "Refused",
+    "Run",
+    "ScenarioResult",
+    "Score",
+    "SweepResult",
+    "SweepRow",
+    "SweepSpec",
+    "TierFigures",
+    "Trial",
+    "Variant",
+    "Window",
+    "account_count",
+    "backtest_json",
+    "data_days",
+    "keep_run",
+    "load_run",
+    "parse_sweep",
+    "parse_variant",
+    "png_chart",
+    "recheck",
+    "run_backtest",
+    "run_scenario",
+    "run_sweep",
+    "scenario_json",
+    "sweep_json",
+    "text_chart",
+]
 
 LARGEST_MOVERS = 10
-
-
-@dataclass(frozen=True)
-class Move:
-    from_tier: str
-    to_tier: str
-    accounts: int
-    acv: float
-
-
-@dataclass(frozen=True)
-class Mover:
-    account_id: int
-    name: str
-    acv: float
-    from_tier: str
-    to_tier: str
-
-
-@dataclass(frozen=True)
-class ScenarioResult:
-    variant: Variant
-    now: datetime
-    days: int
-    accounts: int
-    tickets: int
-    thresholds_today: tuple[tuple[str, Decimal], ...]  # (tier key, min_acv), highest first
-    thresholds_variant: tuple[tuple[str, Decimal], ...]
-    today: tuple[TierFigures, ...]  # highest tier first
-    projected: tuple[TierFigures, ...]
-    today_measures: Measures
-    measures: Measures
-    moves: tuple[Move, ...]
-    movers: tuple[Mover, ...]  # the largest by ACV
-
-    @property
-    def accounts_moved(self) -> int:
-        return sum(m.accounts for m in self.moves)
-
-    @property
-    def acv_moved(self) -> float:
-        return sum(m.acv for m in self.moves)
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    spec: SweepSpec
-    now: datetime
-    days: int
-    accounts: int
-    tickets: int
-    today_value: Decimal
-    today_measures: Measures
-    rows: tuple[SweepRow, ...]
-    flip: FlipPoint
-
-
-@dataclass(frozen=True)
-class BacktestResult:
-    now: datetime
-    days: int
-    accounts: int
-    tickets: int
-    backtest: Backtest
 
 
 def account_count(conn: Connection | Session) -> int:
@@ -103,9 +107,14 @@ def account_count(conn: Connection | Session) -> int:
     return int(conn.scalar(select(func.count()).select_from(Account)) or 0)
 
 
-def _check_days(conn: Connection | Session, now: datetime, days: int) -> Refused | None:
-    from bot.scenarios.snapshot import data_days
+def data_days(conn: Connection | Session, now: datetime) -> int:
+    """How many days back the tickets go (0 with none): the most `days` a scenario can use."""
+    from bot.scenarios import snapshot
 
+    return snapshot.data_days(conn, now)
+
+
+def _check_days(conn: Connection | Session, now: datetime, days: int) -> Refused | None:
     available = data_days(conn, now)
     if available == 0:
         return Refused(RefusalKind.DAYS, "there are no tickets to project from: import tickets first.")
@@ -249,3 +258,29 @@ def run_backtest(
         return refused
     snap = load(conn, now, days)
     return BacktestResult(now, days, snap.accounts, snap.tickets, backtest(snap, policy, min_tickets))
+
+
+def recheck(
+    conn: Connection | Session,
+    policy: Policy,
+    now: datetime,
+    kind: str,
+    command: str,
+    then: Mapping[str, Figure],
+    then_as_of: datetime,
+) -> Recheck:
+    """The same scenario on current data (the same days window, ending now), and per key figure then →
+    now. Slow on big data (seconds): callers run it off the request path."""
+    if kind == SWEEP:
+        spec = parse_sweep(policy, command)
+        swept = spec if isinstance(spec, Refused) else run_sweep(conn, policy, now, spec)
+        if isinstance(swept, Refused):
+            return Recheck(kind, command, then_as_of, now, refused=swept.message)
+        results = sweep_json(swept)
+    else:
+        variant = parse_variant(policy, command)
+        ran = variant if isinstance(variant, Refused) else run_scenario(conn, policy, now, variant)
+        if isinstance(ran, Refused):
+            return Recheck(kind, command, then_as_of, now, refused=ran.message)
+        results = scenario_json(ran)
+    return Recheck(kind, command, then_as_of, now, compare(kind, then, figures_of(kind, results)))

@@ -9,29 +9,9 @@ budget, the first step in the same scan whose projected cost exceeds it is repor
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.scenarios.projection import Measures
-
-
-@dataclass(frozen=True)
-class SweepRow:
-    value: Decimal
-    measures: Measures
-    gain: float | None  # None when D is unknown today or at this step; inf when unbounded
-    loss: float | None
-
-    @property
-    def flips(self) -> bool:
-        return self.gain is not None and self.loss is not None and self.loss > self.gain
-
-
-@dataclass(frozen=True)
-class FlipPoint:
-    direction: int | None  # +1: D rises with the threshold, -1: it rises as it falls, None: neither
-    flip: Decimal | None  # None: no flip in range
-    over_budget: Decimal | None  # first step over the budget, scanning away from today
+from bot.scenarios.results import FlipPoint, Measures, SweepRow
 
 
 def _relative(value: float | None, base: float | None) -> float | None:

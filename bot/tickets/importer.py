@@ -22,12 +22,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.policy.model import Calendar, Policy, SlaTarget
-from bot.sla.clock import decided_outcomes, sla_target
+from bot.policy.model import Policy
+from bot.sla.clock import decided_outcomes
 from bot.sla.state import events_by_ticket
+from bot.tickets.bulk import bulk_insert
+from bot.tickets.outcomes import Targets, refresh_outcomes
 from bot.tickets.parsing import (
     BadValue,
     ImportKind,
@@ -44,11 +46,18 @@ from bot.tickets.parsing import (
 )
 from bot.tickets.rows import AccountLookup, TicketRow, parse_ticket
 from storage.db import Database
-from storage.models.base import UTCDateTime
 from storage.models.tickets import SUBJECT_LENGTH, Ticket, TicketEvent
 from storage.versions import TICKETS, bump_version
 
-__all__ = ["ImportReport", "RowError", "import_ticket_events", "import_tickets", "refresh_outcomes"]
+# bulk_insert: bot.sync.helpdesk imports it from here (kept until it imports bot.tickets.bulk).
+__all__ = [
+    "ImportReport",
+    "RowError",
+    "bulk_insert",
+    "import_ticket_events",
+    "import_tickets",
+    "refresh_outcomes",
+]
 
 BATCH = 2000
 REQUIRED = ("id", "account", "severity", "status", "created_at")
@@ -82,18 +91,6 @@ _TABLE = cast(Table, Ticket.__table__)
 _EVENTS = cast(Table, TicketEvent.__table__)
 
 
-class _Targets:
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-        self.cache: dict[tuple[str, str], tuple[SlaTarget, Calendar] | None] = {}
-
-    def get(self, tier: str, severity: str) -> tuple[SlaTarget, Calendar] | None:
-        key = (tier, severity)
-        if key not in self.cache:
-            self.cache[key] = sla_target(self.policy, tier, severity)
-        return self.cache[key]
-
-
 def import_tickets(
     db: Database,
     policy: Policy,
@@ -113,7 +110,7 @@ def import_tickets(
             report.errors.extend(header_errors)
             return report
         accounts = AccountLookup(session)
-        targets = _Targets(policy)
+        targets = Targets(policy)
         empty = session.connection().execute(select(_TABLE.c.id).limit(1)).first() is None
         present = frozenset(records.columns)
         seen: dict[str, int] = {}
@@ -162,7 +159,7 @@ def _flush_tickets(
     session: Session,
     batch: Sequence[TicketRow],
     accounts: AccountLookup,
-    targets: _Targets,
+    targets: Targets,
     present: frozenset[str],
     report: ImportReport,
     now: datetime,
@@ -219,35 +216,6 @@ def _flush_tickets(
         session.connection().execute(update(_TABLE).where(_TABLE.c.id == bindparam("b_id")), updates)
 
 
-def _sqlite_time(value: datetime | None) -> str | None:
-    # Exactly what UTCDateTime stores on SQLite (SQLAlchemy's DATETIME text: UTC, microseconds); SQLite
-    # compares these as text, so the format must match (a test checks it against an ORM-written row).
-    return (
-        None if value is None else value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-    )
-
-
-def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """executemany straight to the driver. SQLAlchemy's per-value bind processing is most of the cost
-    of inserting a million rows; the only values that need converting here are datetimes on SQLite."""
-    columns = list(rows[0])
-    names = ", ".join(columns)
-    if conn.dialect.name == "sqlite":
-        times = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, UTCDateTime)]
-        params: list[Any] = []
-        for row in rows:
-            values = list(row.values())
-            for i in times:
-                values[i] = _sqlite_time(values[i])
-            params.append(tuple(values))
-        conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})", params
-        )
-    else:  # psycopg adapts aware datetimes and booleans itself
-        placeholders = ", ".join(f"%({c})s" for c in columns)
-        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})", rows)
-
-
 def _finish(session: Session, report: ImportReport) -> None:
     if not report.ok:
         report.created = report.updated = report.unchanged = 0
@@ -257,28 +225,6 @@ def _finish(session: Session, report: ImportReport) -> None:
         bump_version(session, TICKETS)
     else:
         session.rollback()
-
-
-def refresh_outcomes(session: Session, policy: Policy, ticket_ids: Sequence[str]) -> int:
-    """Recompute the stored SLA outcomes of these tickets (after their events changed, or the policy);
-    keeps each ticket's `sla_tier`. Returns how many rows changed."""
-    targets = _Targets(policy)
-    changed = 0
-    columns = ("first_response_minutes", "resolution_minutes", "first_response_met", "resolution_met")
-    for start in range(0, len(ticket_ids), BATCH):
-        chunk = list(ticket_ids[start : start + BATCH])
-        rows = session.connection().execute(select(_TABLE).where(_TABLE.c.id.in_(chunk))).all()
-        events = events_by_ticket(session, chunk)
-        updates = []
-        for row in rows:
-            outcome = decided_outcomes(row, events.get(row.id, ()), targets.get(row.sla_tier, row.severity))
-            values = {name: getattr(outcome, name) for name in columns}
-            if any(values[name] != getattr(row, name) for name in columns):
-                updates.append({"b_id": row.id, **values})
-        if updates:
-            session.connection().execute(update(_TABLE).where(_TABLE.c.id == bindparam("b_id")), updates)
-            changed += len(updates)
-    return changed
 
 
 def import_ticket_events(

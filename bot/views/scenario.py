@@ -28,11 +28,9 @@ from bot.views.blocks import (
 )
 from bot.views.format import duration, escape_mrkdwn, money, user_mention
 
-if TYPE_CHECKING:  # annotations only: the results' modules load numpy
+if TYPE_CHECKING:  # annotations only
     from bot.scenarios.evidence import Figure, Moved, Recheck
-    from bot.scenarios.projection import Measures, TierFigures
-    from bot.scenarios.runs import Run
-    from bot.scenarios.service import ScenarioResult, SweepResult
+    from bot.scenarios.service import Measures, Run, ScenarioResult, SweepResult, TierFigures
 
 View = dict[str, Any]
 

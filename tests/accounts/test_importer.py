@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.accounts.csv_rows import read_account_rows
-from bot.accounts.importer import apply_plan, plan_import
+from bot.accounts.csv_stream import read_account_rows
+from bot.accounts.import_plan import plan_import
+from bot.accounts.import_write import apply_plan
 from bot.policy.model import Policy
 from storage.db import Database
 from storage.models import Account, TierChange, TierOverride

@@ -7,18 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from bot.scenarios.backtest import (
-    CANDIDATES,
-    Backtest,
-    Candidate,
-    Cell,
-    Level,
-    Trial,
-    Window,
-    _moved,
-    backtest,
-    windows,
-)
+from bot.scenarios.backtest import _moved, backtest, windows
 from bot.scenarios.queueing import (
     Queue,
     allen_cunneen_wait_hours,
@@ -26,6 +15,7 @@ from bot.scenarios.queueing import (
     mean_wait_hours,
     median_wait_hours,
 )
+from bot.scenarios.results import CANDIDATES, Backtest, Candidate, Cell, Level, Trial, Window
 from bot.scenarios.service import BacktestResult, run_backtest
 from bot.scenarios.variant import Refused
 from storage.db import Database

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bot.scenarios.chart import png_chart, text_chart
-from bot.scenarios.projection import Measures
+from bot.scenarios.results import Measures
 from bot.scenarios.service import SweepResult, run_sweep
 from bot.scenarios.sweep import flip_point, row
 from bot.scenarios.variant import SweepSpec, parse_sweep
