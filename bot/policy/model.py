@@ -276,6 +276,7 @@ class SyncFields(_Strict):
     health_score: str | None = None
     owner: str | None = None  # must hold a Slack user id or an e-mail address, as in the CSV
     region: str | None = None
+    slack_channel: str | None = None  # the account's own channel, by id (C024BE7LR), as in the CSV
 
     def mapped(self) -> dict[str, str]:
         """Account column -> CRM field, for the fields that are synced."""

@@ -19,6 +19,7 @@ from bot.accounts.csv_cells import (
     name_cell,
     owner_cell,
     region_cell,
+    slack_channel_cell,
     strategic_cell,
 )
 from bot.policy.model import SyncSource
@@ -27,7 +28,7 @@ from bot.text import storable
 
 # Account columns a sync writes, in this order (also the order of AccountValues' fields).
 FIELDS = ("name", "name_key", "external_id", "domain", "acv", "usage_criticality", "strategic",
-          "health_score", "owner", "region")  # fmt: skip
+          "health_score", "owner", "region", "slack_channel")  # fmt: skip
 _PARSERS = {
     "external_id": external_id_cell,
     "domain": domain_cell,
@@ -37,6 +38,7 @@ _PARSERS = {
     "health_score": health_cell,
     "owner": owner_cell,
     "region": region_cell,
+    "slack_channel": slack_channel_cell,
 }
 _DEFAULTS: dict[str, Any] = {"usage_criticality": "medium", "strategic": False}
 

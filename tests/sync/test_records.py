@@ -19,6 +19,7 @@ external_id = "Account_Number__c"
 acv = "ARR__c"
 usage_criticality = "Tier_Criticality__c"
 owner = "CSM_Email__c"
+slack_channel = "Slack_Channel__c"
 
 [sync.salesforce.criticality_labels]
 "Mission critical" = "critical"
@@ -32,18 +33,21 @@ def test_the_policy_file_maps_fields_and_labels(tmp_path: Path) -> None:
     assert policy.sync.salesforce.fields.mapped() == {
         "name": "Name", "external_id": "Account_Number__c", "acv": "ARR__c",
         "usage_criticality": "Tier_Criticality__c", "owner": "CSM_Email__c",
+        "slack_channel": "Slack_Channel__c",
     }  # fmt: skip
     assert policy.sync.hubspot.fields.acv == "acv"  # the other source keeps its defaults
     normalise = Normaliser(policy.sync.salesforce)
     values = normalise(RemoteAccount("001A", None, {"Name": " Acme ", "Account_Number__c": "A-1", "ARR__c": 26500.5,
-                                                    "Tier_Criticality__c": "Mission Critical", "CSM_Email__c": "cs@acme.example"}))  # fmt: skip
+                                                    "Tier_Criticality__c": "Mission Critical", "CSM_Email__c": "cs@acme.example",
+                                                    "Slack_Channel__c": "c024be7lr"}))  # fmt: skip
     assert isinstance(values, tuple)
     got = dict(zip(FIELDS, values, strict=True))
-    assert (got["name"], got["acv"], got["usage_criticality"], got["owner"]) == (
+    assert (got["name"], got["acv"], got["usage_criticality"], got["owner"], got["slack_channel"]) == (
         "Acme",
         Decimal("26500.50"),
         "critical",
         "cs@acme.example",
+        "C024BE7LR",  # an id, as the CSV column takes it: alerts go there (issue 11 item 1)
     )
     assert normalise.keeps("domain") and not normalise.keeps("owner")
     bad = tmp_path / "bad.toml"
@@ -69,12 +73,14 @@ def test_the_policy_file_maps_fields_and_labels(tmp_path: Path) -> None:
         ),
         ({"name": "A", "acv": "1", "strategic": "maybe"}, "strategic", "is not true/false"),
         ({"name": "A", "acv": "1", "health_score": "120"}, "health_score", "from 0 to 100"),
+        ({"name": "A", "acv": "1", "slack_channel": "#acme"}, "slack_channel", "is not a Slack channel id"),
     ],
 )
 def test_unreadable_values_are_rejected_never_guessed(
     values: dict[str, object], field: str, reason: str
 ) -> None:
-    normalise = Normaliser(load_policy().sync.hubspot)
+    fields = load_policy().sync.hubspot.fields.model_copy(update={"slack_channel": "slack_channel"})
+    normalise = Normaliser(SyncSource(fields=fields))
     result = normalise(RemoteAccount("42", None, values))
     assert isinstance(result, list) and len(result) == 1
     assert result[0].record_id == "42" and result[0].field == field and reason in result[0].reason
