@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
-from storage.models import Base
 from storage.models.schedule import Delivery
+from tests.schema_diff import schema_diffs
 
 SCHEDULE_TABLES = {"deliveries", "digest_subscriptions", "breach_acks", "review_snoozes", "scheduler_leases"}
 
@@ -20,7 +18,7 @@ SCHEDULE_TABLES = {"deliveries", "digest_subscriptions", "breach_acks", "review_
 def test_migrated_schema_matches_the_schedule_models(db: Database) -> None:
     with db.engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) >= SCHEDULE_TABLES
-        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diffs = schema_diffs(conn)
     ours = [d for d in diffs if any(t in repr(d) for t in SCHEDULE_TABLES)]
     assert ours == []
 

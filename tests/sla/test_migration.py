@@ -1,8 +1,6 @@
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from storage.models import Base
+from tests.schema_diff import schema_diffs
 
 OURS = {"tickets", "ticket_events"}
 
@@ -24,7 +22,7 @@ def _table_of(diff) -> str | None:
 
 def test_migration_matches_models(db):
     with db.engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diffs = schema_diffs(conn)
     ours = [d for d in diffs if _table_of(d) in OURS]
     assert ours == []
 

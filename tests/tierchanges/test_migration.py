@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from freezegun import freeze_time
 from sqlalchemy import inspect, select
 
 from bot.policy.model import Policy
 from bot.services import Services
 from storage.db import Database, alembic_config
-from storage.models import Account, Base
+from storage.models import Account
 from storage.models.tierchanges import TierChangeReport
 from tests.fake_slack import FakeSlack
+from tests.schema_diff import schema_diffs
 from tests.tierchanges.helpers import live, posted, put, tick
 
 TABLES = {"tier_history", "tier_rule_basis", "tier_change_reports"}
@@ -27,7 +26,7 @@ def test_migrated_schema_matches_the_models(db: Database) -> None:
     with db.engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) >= TABLES
         assert "delta" in {c["name"] for c in inspect(conn).get_columns("tier_history")}
-        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diffs = schema_diffs(conn)
     assert [d for d in diffs if any(t in repr(d) for t in TABLES)] == []
 
 
