@@ -353,3 +353,18 @@ def test_a_timed_out_channel_check_means_no_unfurl(
     assert eventually(lambda: line in caplog.text, 8), caplog.text
     assert all(r.exc_info is None for r in caplog.records)
     assert fake_slack.calls_to("chat.unfurl") == []
+
+
+def test_a_ticket_runs_on_its_opened_in_tier_and_a_dropped_one_on_the_accounts(
+    slack: SlackHTTP, fake_slack: FakeSlack, seeded: dict[str, int], db: Database
+) -> None:
+    with db.session() as session:
+        session.execute(update(Ticket).where(Ticket.id == "102").values(sla_tier="legacy"))
+        session.execute(update(Ticket).where(Ticket.id == "103").values(sla_tier="starter"))
+    urls = [f"{ZD}/tickets/102", f"{ZD}/tickets/103"]
+    assert slack.event(_event(*urls), event_id="EvST").status_code == 200
+    [call] = _unfurled(fake_slack)
+    dropped, starter = (_text(call["unfurls"][u]) for u in urls)
+    # As bot.sla.state judges them (the same rule): Enterprise's 30m, and Starter's own targets.
+    assert "(target 30m)" in dropped and "the tier when it was opened" not in dropped
+    assert "Starter targets (the tier when it was opened)" in starter
