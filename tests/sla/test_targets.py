@@ -38,3 +38,13 @@ def test_targets_are_looked_up_once_per_pair(policy: Policy, caplog: pytest.LogC
     caplog.clear()
     assert [targets.served_tier("legacy", "starter", "sev2") for _ in range(3)] == ["starter"] * 3
     assert caplog.text.count("judged on their account's tier") == 1
+
+
+def test_the_importers_and_the_helpdesk_sync_use_this_lookup() -> None:
+    from bot.sync import helpdesk
+    from bot.tickets import bulk, importer, outcomes
+
+    assert outcomes.Targets is Targets and helpdesk.Targets is Targets
+    assert not hasattr(helpdesk, "_Targets")
+    # bulk_insert comes from its own module, not re-exported by the importer.
+    assert helpdesk.bulk_insert is bulk.bulk_insert and "bulk_insert" not in importer.__all__
