@@ -368,3 +368,14 @@ def test_a_ticket_runs_on_its_opened_in_tier_and_a_dropped_one_on_the_accounts(
     # As bot.sla.state judges them (the same rule): Enterprise's 30m, and Starter's own targets.
     assert "(target 30m)" in dropped and "the tier when it was opened" not in dropped
     assert "Starter targets (the tier when it was opened)" in starter
+
+
+def test_a_crm_owner_id_is_named_not_shown_as_a_bare_number(
+    slack: SlackHTTP, fake_slack: FakeSlack, seeded: dict[str, int], db: Database
+) -> None:
+    with db.session() as session:
+        session.execute(update(Account).where(Account.id == seeded["acme"]).values(owner="31234567"))
+    assert slack.event(_event(f"{HS}/company/4501", f"{ZD}/tickets/102"), event_id="EvOW").status_code == 200
+    [call] = _unfurled(fake_slack)
+    company, ticket = (_text(v) for v in call["unfurls"].values())
+    assert "*Owner*\\nHubSpot owner 31234567" in company and "*Owner*\\nHubSpot owner 31234567" in ticket
