@@ -11,6 +11,7 @@ from bot.accounts.directory import AccountDirectory
 from bot.config import Settings
 from bot.matching import AccountIndex
 from bot.policy.model import Policy, load_policy
+from bot.slack_channels import ChannelSharing
 from bot.slack_members import ChannelMembers
 from storage.db import Database
 
@@ -35,6 +36,8 @@ class Services:
     accounts: AccountDirectory = field(init=False, repr=False)
     # Who is in which channel, asked of Slack for /digest's permission checks and kept a minute.
     channel_members: ChannelMembers = field(default_factory=ChannelMembers, repr=False)
+    # Which channels are shared with another organization (no link unfurls there), kept 10 minutes.
+    channel_sharing: ChannelSharing = field(default_factory=ChannelSharing, repr=False)
 
     def __post_init__(self, version_ttl: float, rebuild_in_background: bool) -> None:
         self.accounts = AccountDirectory(version_ttl, rebuild_in_background)

@@ -8,6 +8,13 @@ answer. A retried delivery (X-Slack-Retry-Num, same event_id) is answered 200 by
 middleware, which claims each event id once, so a link is unfurled once. A `chat.unfurl` that fails
 (429, 5xx, a timeout) is logged and dropped: Slack shows the link without tierbot's context, and there
 is no person waiting on an answer to tell.
+
+Nothing is unfurled in a conversation shared with another organization (Slack Connect): pasting a
+ticket link in the channel shared with that customer would show them its tier, owner and breaches.
+Before resolving, the lazy listener asks `conversations.info` (`bot.slack_channels`, kept 10 minutes
+per channel); when Slack does not answer (no access, 429, a timeout) the link is left alone with one
+log line. A link still in the composer comes with channel "COMPOSER": where the message will go is not
+known, so it is not unfurled there; the posted message gets its own `link_shared`, with its channel.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.slack_channels import SharingUnknown
 from bot.sync import service as sync
 from bot.views import unfurl as unfurl_view
 from handlers._context import services_of
@@ -27,6 +35,7 @@ from handlers._guard import guarded
 
 log = logging.getLogger(__name__)
 SOURCES = frozenset({"composer", "conversations_history"})
+COMPOSER = "COMPOSER"  # the "channel" of a link still in the message composer
 
 
 def ack_only(ack: Ack) -> None:
@@ -55,6 +64,9 @@ def unfurl(event: dict[str, Any], client: WebClient, context: BoltContext) -> No
     urls = [link.get("url") for link in links if isinstance(link, dict)]
     services = services_of(context)
     settings = services.settings
+    channel = event.get("channel")
+    if not isinstance(channel, str) or not channel or channel == COMPOSER:
+        return  # no channel to check: it could be one shared with the customer
     with services.db.session() as session:
         found = sync.resolve_links(
             session,
@@ -65,6 +77,12 @@ def unfurl(event: dict[str, Any], client: WebClient, context: BoltContext) -> No
             at_risk_share=settings.at_risk_share,
         )
     if not found:
+        return  # asked nothing of Slack: most links are not tierbot's records
+    try:
+        if services.channel_sharing.is_external(client, channel, services.clock()):
+            return
+    except SharingUnknown as exc:
+        log.warning("conversations.info failed for %s: %s; link not unfurled", channel, exc.reason)
         return
     payload = unfurl_view.unfurls(found, ZoneInfo(settings.default_timezone))
     try:

@@ -114,6 +114,10 @@ class FakeSlack:
     members_page: int = 200
     delays: dict[str, list[float]] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # conversations.info: fields of each channel's object over the defaults (an internal public channel
+    # the bot is in), e.g. {"CEXT": {"is_shared": True, "is_ext_shared": True}}; set by tests. A channel
+    # listed with None answers channel_not_found.
+    channels: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     # chat.unfurl calls Slack accepted: {"target": {channel, ts} or {unfurl_id, source}, "unfurls": {...}}
     unfurled: list[dict[str, Any]] = field(default_factory=list)
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -207,6 +211,7 @@ class FakeSlack:
             self.members_page = 200
             self.delays.clear()
             self.history.clear()
+            self.channels.clear()
             self.unfurled.clear()
 
     # -- protocol ------------------------------------------------------------------------------------
@@ -338,15 +343,7 @@ class FakeSlack:
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(p.get("users", "U0")).split(",")[0]}}
         if method == "conversations.info":
-            channel = p.get("channel", "")
-            return {
-                "ok": True,
-                "channel": {
-                    "id": channel,
-                    "name": channel.lower(),
-                    "is_member": channel not in self.not_in_channel,
-                },
-            }
+            return self._info(p)
         if method == "conversations.members":
             return self._members(p)
         if method == "users.info":
@@ -406,6 +403,41 @@ class FakeSlack:
         with self._lock:
             self.unfurled.append({"target": target, "unfurls": unfurls})
         return {"ok": True}
+
+    def _info(self, p: dict[str, Any]) -> dict[str, Any]:
+        """conversations.info with Slack's conversation object: the sharing flags are all there, false
+        unless a test set them (`channels`). `is_shared` is any sharing; `is_ext_shared` with another
+        organization (Slack Connect; `is_shared` too); `is_org_shared` across the workspaces of one
+        Enterprise Grid org; `is_pending_ext_shared` an external share awaiting approval."""
+        channel = str(p.get("channel", ""))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        with self._lock:
+            if channel in self.channels and self.channels[channel] is None:
+                return {"ok": False, "error": "channel_not_found"}
+            extra = dict(self.channels.get(channel) or {})
+        obj: dict[str, Any] = {
+            "id": channel,
+            "name": channel.lower(),
+            "is_channel": channel.startswith("C"),
+            "is_group": False,
+            "is_im": channel.startswith("D"),
+            "is_mpim": False,
+            "is_private": not channel.startswith("C"),
+            "is_archived": False,
+            "is_general": False,
+            "is_shared": False,
+            "is_ext_shared": False,
+            "is_org_shared": False,
+            "is_pending_ext_shared": False,
+            "pending_shared": [],
+            "context_team_id": "T1",
+            "shared_team_ids": ["T1"],
+            "pending_connected_team_ids": [],
+            "is_member": channel not in self.not_in_channel,
+        }
+        obj.update(extra)
+        return {"ok": True, "channel": obj}
 
     def _members(self, p: dict[str, Any]) -> dict[str, Any]:
         """A page of conversations.members, with an opaque cursor like Slack's ("" on the last page)."""

@@ -22,6 +22,7 @@ from bot.sla.briefs import RecentFigures, TicketLine, TicketSummary
 from bot.sla.clock import Metric, SlaState
 from bot.sla.metrics import PeriodMetrics, SupportMetric
 from bot.sla.state import TicketState
+from bot.sla.targets import served_tier
 
 __all__ = [
     "Metric",
@@ -38,6 +39,7 @@ __all__ = [
     "most_at_stake",
     "open_ticket_states",
     "period_metrics",
+    "served_tier",
 ]
 
 

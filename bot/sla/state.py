@@ -15,8 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from bot.policy.model import SEVERITIES, Policy, SlaTarget
-from bot.sla.calendar import Timeline, timeline
+from bot.policy.model import SEVERITIES, Policy
 from bot.sla.clock import (
     AT_RISK,
     BREACHED,
@@ -28,6 +27,7 @@ from bot.sla.clock import (
     resolution_reading,
 )
 from bot.sla.sqltime import epoch
+from bot.sla.targets import Targets
 from storage.models import Account
 from storage.models.tickets import Ticket, TicketEvent, is_open
 
@@ -109,26 +109,6 @@ def iter_open_ticket_states(
     return iter_states(session, policy, now, at_risk_share, conditions)
 
 
-class _Targets:
-    """(tier, severity) -> target, timeline and tier rank, looked up once per pair."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-        self._cache: dict[tuple[str, str], tuple[SlaTarget, Timeline, int] | None] = {}
-
-    def get(self, tier: str, severity: str) -> tuple[SlaTarget, Timeline, int] | None:
-        key = (tier, severity)
-        if key not in self._cache:
-            try:
-                target = self.policy.tier(tier).sla[severity]
-                tl = timeline(self.policy.calendars[target.calendar])
-                self._cache[key] = (target, tl, self.policy.rank(tier))
-            except KeyError:
-                log.warning("tickets of tier %r / severity %r have no SLA in the policy", tier, severity)
-                self._cache[key] = None
-        return self._cache[key]
-
-
 def events_by_ticket(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[tuple[datetime, str]]]:
     """Status events of these tickets, oldest first, as datetimes."""
     found: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
@@ -159,7 +139,7 @@ def iter_states(
     stored at import): the README's rule, the one helpdesks apply (an SLA policy is attached at
     creation), so an override or a tier move never re-judges a ticket already in flight. A tier the
     policy no longer has falls back to the account's current tier rather than hiding the ticket."""
-    targets = _Targets(policy)
+    targets = Targets(policy)
     now_ts = now.timestamp()
     # Tickets and their events come as two streams in ticket-id order and are merged here, so memory
     # stays bounded whatever the number of open tickets. Byte order ("C") on PostgreSQL makes the
@@ -210,11 +190,8 @@ def iter_states(
         while head is not None and head[0] == ticket_id:
             history.append((head[1], head[2]))
             head = next(events, None)
-        tier = tier_override or tier
-        found = targets.get(tier, severity)
-        if found is None and tier != account_tier:
-            tier = account_tier
-            found = targets.get(tier, severity)
+        tier = targets.served_tier(tier_override or tier, account_tier, severity)
+        found = targets.timed(tier, severity)
         if found is None:
             continue
         target, tl, rank = found
@@ -245,7 +222,7 @@ def iter_breaches(session: Session, policy: Policy, now: datetime, at_risk_share
     """`iter_states` reduced to its breached clocks, for counts: the same streams, targets, tier rule and
     clocks, but only the columns a count needs and no `TicketState` per clock (over 37,500 open tickets:
     0.37 s of CPU against 1.0-1.2 s for `iter_states`, bench/report.py)."""
-    targets = _Targets(policy)
+    targets = Targets(policy)
     now_ts = now.timestamp()
     order = Ticket.id.collate("C") if session.get_bind().dialect.name == "postgresql" else Ticket.id
     event_order = TicketEvent.ticket_id.collate("C") if order is not Ticket.id else TicketEvent.ticket_id
@@ -285,10 +262,8 @@ def iter_breaches(session: Session, policy: Policy, now: datetime, at_risk_share
         while head is not None and head[0] == ticket_id:
             history.append((head[1], head[2]))
             head = next(events, None)
-        found = targets.get(tier, severity)
-        if found is None and tier != account_tier:
-            tier = account_tier
-            found = targets.get(tier, severity)
+        tier = targets.served_tier(tier, account_tier, severity)
+        found = targets.timed(tier, severity)
         if found is None:
             continue
         target, tl, _ = found

@@ -21,14 +21,15 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.policy.model import Calendar, Policy, SlaTarget
-from bot.sla.clock import decided_outcomes, is_solved, sla_target
+from bot.policy.model import Policy
+from bot.sla.clock import decided_outcomes, is_solved
 from bot.sla.state import events_by_ticket
+from bot.sla.targets import Targets
 from bot.sync.accounts import PageResult
 from bot.sync.records import Reject
 from bot.sync.types import RemoteOrg, RemoteTicket
 from bot.text import storable
-from bot.tickets.importer import bulk_insert
+from bot.tickets.bulk import bulk_insert
 from bot.tickets.rows import TicketRow
 from storage.models import Account
 from storage.models.sync import PushedTier, SyncLink
@@ -125,17 +126,6 @@ def apply_orgs(session: Session, orgs: Sequence[RemoteOrg], tier_field: str, now
     return result
 
 
-class _Targets:
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-        self.cache: dict[tuple[str, str], tuple[SlaTarget, Calendar] | None] = {}
-
-    def get(self, tier: str, severity: str) -> tuple[SlaTarget, Calendar] | None:
-        if (tier, severity) not in self.cache:
-            self.cache[tier, severity] = sla_target(self.policy, tier, severity)
-        return self.cache[tier, severity]
-
-
 def apply_tickets(
     session: Session, policy: Policy, tickets: Sequence[RemoteTicket], now: datetime
 ) -> PageResult:
@@ -206,7 +196,7 @@ def apply_tickets(
         events_new = [e for e in events_new if (e["ticket_id"], e["at"]) not in stored_at]
         session.execute(insert(TicketEvent), events_new)
     events = events_by_ticket(session, list(existing)) if existing else {}
-    targets = _Targets(policy)
+    targets = Targets(policy)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for tid, (row, tier) in batch.items():

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.policy.model import Policy
 from bot.sla.clock import AT_RISK, BREACHED, Clock, first_response_clock, resolution_clock, sla_target
-from bot.sla.service import open_ticket_states
+from bot.sla.service import open_ticket_states, served_tier
 from bot.sla.state import events_by_ticket
 from bot.sync.helpdesk import ORGS
 from bot.sync.link_urls import ZENDESK, LinkKind, LinkSources, LinkTarget, parse_link
@@ -139,11 +139,8 @@ def _account(session: Session, policy: Policy, now: datetime, account_id: int, s
 
 
 def _ticket(session: Session, policy: Policy, now: datetime, ticket: Ticket, account_tier: str, share: float) -> TicketContext:  # fmt: skip
-    tier = ticket.sla_tier
+    tier = served_tier(policy, ticket.sla_tier, account_tier, ticket.severity)
     found = sla_target(policy, tier, ticket.severity)
-    if found is None and tier != account_tier:  # as bot.sla.state does for a tier the policy dropped
-        tier = account_tier
-        found = sla_target(policy, tier, ticket.severity)
     clocks: tuple[Clock, ...] = ()
     if found is not None:
         target, calendar = found

@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 from bot.policy.model import Policy
 from bot.sla.clock import decided_outcomes
 from bot.sla.state import events_by_ticket
+from bot.sla.targets import Targets
 from bot.tickets.bulk import bulk_insert
-from bot.tickets.outcomes import Targets, refresh_outcomes
+from bot.tickets.outcomes import refresh_outcomes
 from bot.tickets.parsing import (
     BadValue,
     ImportKind,
@@ -49,11 +50,9 @@ from storage.db import Database
 from storage.models.tickets import SUBJECT_LENGTH, Ticket, TicketEvent
 from storage.versions import TICKETS, bump_version
 
-# bulk_insert: bot.sync.helpdesk imports it from here (kept until it imports bot.tickets.bulk).
 __all__ = [
     "ImportReport",
     "RowError",
-    "bulk_insert",
     "import_ticket_events",
     "import_tickets",
     "refresh_outcomes",

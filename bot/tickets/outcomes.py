@@ -11,27 +11,14 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from bot.policy.model import Calendar, Policy, SlaTarget
-from bot.sla.clock import decided_outcomes, sla_target
+from bot.policy.model import Policy
+from bot.sla.clock import decided_outcomes
 from bot.sla.state import events_by_ticket
+from bot.sla.targets import Targets
 from storage.models.tickets import Ticket
 
 BATCH = 2000  # tickets per SELECT ... IN and per executemany
 TICKETS = cast(Table, Ticket.__table__)
-
-
-class Targets:
-    """sla_target per (tier, severity), looked up once per import or refresh."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-        self.cache: dict[tuple[str, str], tuple[SlaTarget, Calendar] | None] = {}
-
-    def get(self, tier: str, severity: str) -> tuple[SlaTarget, Calendar] | None:
-        key = (tier, severity)
-        if key not in self.cache:
-            self.cache[key] = sla_target(self.policy, tier, severity)
-        return self.cache[key]
 
 
 def refresh_outcomes(session: Session, policy: Policy, ticket_ids: Sequence[str]) -> int:

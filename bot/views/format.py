@@ -27,6 +27,26 @@ def mention(user: str) -> str:
     return escape_mrkdwn(user)
 
 
+# Where an account's data or a linked record comes from (`accounts.source`, a link's source).
+SOURCE_NAMES = {"zendesk": "Zendesk", "hubspot": "HubSpot", "salesforce": "Salesforce"}
+
+
+def source_name(source: str) -> str:
+    """'HubSpot' for "hubspot"; a source without a name here as stored, escaped."""
+    return SOURCE_NAMES.get(source) or escape_mrkdwn(source)
+
+
+def owner_text(owner: str | None, source: str | None = None, *, none: str = "—") -> str:
+    """An account's owner: a Slack user id as a mention, an e-mail (or a name) as written, escaped;
+    a CRM's numeric owner id (HubSpot's `hubspot_owner_id`) as "HubSpot owner 123", the source
+    naming whose id it is ("CRM owner 123" when unknown): a bare number means nothing in Slack."""
+    if not owner:
+        return none
+    if owner.isascii() and owner.isdigit():
+        return f"{SOURCE_NAMES.get(source or '', 'CRM')} owner {owner}"
+    return mention(owner)
+
+
 def user_mention(user_id: str) -> str:
     """`<@U123>` for an id Slack gave us (escaped, so a forged id cannot smuggle markup)."""
     return f"<@{escape_mrkdwn(user_id)}>"

@@ -27,22 +27,14 @@ from bot.views.blocks import (
     header,
     section,
 )
-from bot.views.format import channel_mention, escape_mrkdwn, local_time, mention, money
+from bot.views.format import channel_mention, escape_mrkdwn, local_time, money, owner_text, source_name
 from bot.views.tickets import ticket_blocks
-
-SOURCE_NAMES = {"hubspot": "HubSpot", "salesforce": "Salesforce"}
 
 
 def _duration(minutes: int) -> str:
     # Hours, never days: on a business calendar "40h" is five business days, "1d16h" would mislead.
     hours, mins = divmod(minutes, 60)
     return (f"{hours}h" if hours else "") + (f"{mins}m" if mins else "") or "0m"
-
-
-def _owner(owner: str | None) -> str:
-    if not owner:
-        return "_none named_"
-    return mention(owner)
 
 
 def sla_table(policy: Policy, tier_key: str) -> str:
@@ -65,7 +57,7 @@ def _reasons(card: AccountCard) -> list[str]:
             # Rendered here rather than from r.text so the person who set it becomes a mention.
             until = f" until {override.last_day.isoformat()}" if override.last_day else ""
             lines.append(
-                f"override to {card.tier.name} by {_owner(override.set_by)}{until}: {escape_mrkdwn(override.reason)}"
+                f"override to {card.tier.name} by {owner_text(override.set_by, none='_none named_')}{until}: {escape_mrkdwn(override.reason)}"
             )
         else:
             lines.append(escape_mrkdwn(r.text) if r.applied else f"{escape_mrkdwn(r.text)} _(no effect)_")
@@ -104,7 +96,7 @@ def card_blocks(card: AccountCard, policy: Policy, *, shared_by: str | None = No
         f"*Usage criticality*\n{escape_mrkdwn(card.usage_criticality)}",
         f"*Strategic*\n{'yes' if card.strategic else 'no'}",
         f"*Health score*\n{health}",
-        f"*Owner*\n{_owner(card.owner)}",
+        f"*Owner*\n{owner_text(card.owner, card.source, none='_none named_')}",
         f"*Region*\n{escape_mrkdwn(card.region or '—')}",
     ]
     if card.slack_channel:
@@ -114,9 +106,7 @@ def card_blocks(card: AccountCard, policy: Policy, *, shared_by: str | None = No
         changed = f", changed there {local_time(card.source_updated_at)}" if card.source_updated_at else ""
         if card.source_removed_at is not None:
             changed += f"; *archived or deleted there {local_time(card.source_removed_at)}* (kept here with its decisions)"
-        blocks.append(
-            context(f"Data from {SOURCE_NAMES.get(card.source, escape_mrkdwn(card.source))}{changed}")
-        )
+        blocks.append(context(f"Data from {source_name(card.source)}{changed}"))
     blocks.append(divider())
     blocks.append(section(f"*SLA targets* ({tier.name})\n" + sla_table(policy, tier.key)))
     entitlements = bullet_list([escape_mrkdwn(e) for e in tier.entitlements]) or "_none_"

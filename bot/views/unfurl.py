@@ -16,9 +16,8 @@ from bot.sync.link_urls import LinkKind
 from bot.sync.links import AccountContext, LinkContext, LinkStatus, TicketContext
 from bot.text import truncate
 from bot.views.blocks import STATE_ICON, Block, context, fields_section, section
-from bot.views.format import duration, escape_mrkdwn, local_time, mention
+from bot.views.format import duration, escape_mrkdwn, local_time, owner_text, source_name
 
-SOURCE_NAMES = {"zendesk": "Zendesk", "hubspot": "HubSpot", "salesforce": "Salesforce"}
 RECORD_NAMES = {
     ("zendesk", LinkKind.TICKET): "Zendesk ticket",
     ("zendesk", LinkKind.ORGANIZATION): "Zendesk organization",
@@ -47,10 +46,6 @@ def link_blocks(link: LinkContext, tz: tzinfo | None = None) -> list[Block]:
     if link.ticket is not None:
         return ticket_blocks(link, link.account, link.ticket, tz)
     return account_blocks(link, link.account)
-
-
-def _owner(account: AccountContext) -> str:
-    return mention(account.owner) if account.owner else "—"
 
 
 def open_breaches(account: AccountContext) -> str:
@@ -96,7 +91,7 @@ def ticket_blocks(link: LinkContext, account: AccountContext, ticket: TicketCont
     head = f"{_headline_icon(ticket)}*{record_name(link)}* · {subject}"
     fields = [
         f"*Account*\n{escape_mrkdwn(account.name)} · *{escape_mrkdwn(account.tier_name)}*",
-        f"*Owner*\n{_owner(account)}",
+        f"*Owner*\n{owner_text(account.owner, account.source)}",
         f"*Status*\n{escape_mrkdwn(ticket.status)} · {escape_mrkdwn(ticket.severity)}",
     ]
     if ticket.clocks:
@@ -116,12 +111,10 @@ def ticket_blocks(link: LinkContext, account: AccountContext, ticket: TicketCont
 def account_blocks(link: LinkContext, account: AccountContext) -> list[Block]:
     head = f"*{escape_mrkdwn(account.name)}* · {escape_mrkdwn(account.tier_name)} tier"
     fields = [
-        f"*Owner*\n{_owner(account)}",
+        f"*Owner*\n{owner_text(account.owner, account.source)}",
         f"*Open breaches*\n{open_breaches(account)}",
     ]
-    origin = (
-        SOURCE_NAMES.get(account.source, escape_mrkdwn(account.source)) if account.source else "a CSV import"
-    )
+    origin = source_name(account.source) if account.source else "a CSV import"
     note = (
         f"{record_name(link)} · account data from {origin} · "
         f"`/tier {escape_mrkdwn(truncate(account.name, 80))}` for the full card"

@@ -238,14 +238,24 @@ def test_chat_unfurl_failures_are_logged_without_a_traceback(
     assert fake_slack.unfurled == []
 
 
-def test_a_link_in_the_composer_unfurls_by_its_unfurl_id(
+def test_a_link_in_the_composer_unfurls_by_its_unfurl_id_once_its_channel_is_known(
     slack: SlackHTTP, fake_slack: FakeSlack, seeded: dict[str, int]
 ) -> None:
-    event = _event(f"{ZD}/tickets/103", source="composer", unfurl_id="Uabc-123", channel="COMPOSER",
-                   message_ts="Uabc-123-ts")  # fmt: skip
-    assert slack.event(event, event_id="EvC1").status_code == 200
+    # Slack's composer events name no channel ("COMPOSER"): where the message will go is unknown, so
+    # it could be a Slack Connect channel, and nothing is unfurled (the posted message gets its own
+    # link_shared, with its channel). One that names its channel is checked like any other.
+    composer = {"source": "composer", "unfurl_id": "Uabc-123", "message_ts": "Uabc-123-ts"}
+    assert slack.event(_event(f"{ZD}/tickets/103", **composer, channel="COMPOSER"), event_id="EvC1").status_code == 200  # fmt: skip
+    event = _event(f"{ZD}/tickets/103", **composer)
+    del event["channel"]
+    assert slack.event(event, event_id="EvC2").status_code == 200
+    fake_slack.channels["CEXT"] = {"is_shared": True, "is_ext_shared": True}
+    assert slack.event(_event(f"{ZD}/tickets/103", **composer, channel="CEXT"), event_id="EvC3").status_code == 200  # fmt: skip
+    assert slack.event(_event(f"{ZD}/tickets/103", **composer, channel="C1"), event_id="EvC4").status_code == 200  # fmt: skip
     [call] = _unfurled(fake_slack)
     assert call["target"] == {"unfurl_id": "Uabc-123", "source": "composer"}
+    assert eventually(lambda: len(fake_slack.calls_to("chat.unfurl")) == 1)
+    assert sorted(_info_calls(fake_slack)) == ["C1", "CEXT"]  # never asked about "COMPOSER"
 
 
 def test_a_chat_unfurl_timeout_is_logged_without_a_traceback(
@@ -256,3 +266,116 @@ def test_a_chat_unfurl_timeout_is_logged_without_a_traceback(
     assert slack.event(_event(f"{ZD}/tickets/102"), event_id="EvD1").status_code == 200
     assert eventually(lambda: "chat.unfurl failed: TimeoutError (1 links)" in caplog.text, 8), caplog.text
     assert all(r.exc_info is None for r in caplog.records)
+
+
+# -- channels shared with another organization -----------------------------------------------------
+
+
+def _info_calls(fake: FakeSlack) -> list[str]:
+    return [str(c.params.get("channel")) for c in fake.calls_to("conversations.info")]
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        {"is_shared": True, "is_ext_shared": True},  # Slack Connect
+        {"is_pending_ext_shared": True},  # an external share awaiting approval: history goes with it
+        {"is_shared": True},  # shared, without saying with whom: not assumed internal
+    ],
+)
+def test_no_unfurl_in_a_channel_shared_with_another_organization(
+    slack: SlackHTTP, fake_slack: FakeSlack, seeded: dict[str, int], flags: dict[str, bool]
+) -> None:
+    fake_slack.channels["CEXT"] = flags
+    assert slack.event(_event(f"{ZD}/tickets/102", channel="CEXT"), event_id="EvX1").status_code == 200
+    # The next event, in an internal channel, shows the lazy work of the first has run.
+    assert slack.event(_event(f"{HS}/company/4501"), event_id="EvX2").status_code == 200
+    [call] = _unfurled(fake_slack)
+    assert call["target"] == {"channel": "C1", "ts": "1700000000.000100"}
+    assert eventually(lambda: len(fake_slack.calls_to("chat.unfurl")) == 1)
+    assert "CEXT" in _info_calls(fake_slack)
+    assert all(c.params.get("channel") != "CEXT" for c in fake_slack.calls_to("chat.unfurl"))
+
+
+def test_a_channel_shared_across_one_enterprise_org_is_internal(
+    slack: SlackHTTP, fake_slack: FakeSlack, seeded: dict[str, int]
+) -> None:
+    fake_slack.channels["CORG"] = {"is_shared": True, "is_org_shared": True}
+    assert slack.event(_event(f"{ZD}/tickets/102", channel="CORG"), event_id="EvG1").status_code == 200
+    [call] = _unfurled(fake_slack)
+    assert call["target"] == {"channel": "CORG", "ts": "1700000000.000100"}
+
+
+def test_the_channel_check_is_cached_across_events(
+    slack: SlackHTTP, fake_slack: FakeSlack, seeded: dict[str, int]
+) -> None:
+    fake_slack.channels["CEXT"] = {"is_shared": True, "is_ext_shared": True}
+    for n in range(2):
+        assert slack.event(_event(f"{ZD}/tickets/102"), event_id=f"EvK{n}").status_code == 200
+        assert slack.event(_event(f"{ZD}/tickets/102", channel="CEXT"), event_id=f"EvL{n}").status_code == 200
+        _unfurled(fake_slack, n + 1)
+    assert eventually(lambda: len(_info_calls(fake_slack)) >= 2)
+    assert sorted(_info_calls(fake_slack)) == ["C1", "CEXT"]  # once per channel for both events
+    assert len(fake_slack.unfurled) == 2 and all(u["target"]["channel"] == "C1" for u in fake_slack.unfurled)
+
+
+@pytest.mark.parametrize(("status", "error"), [(200, "channel_not_found"), (429, "ratelimited")])
+def test_a_failed_channel_check_means_no_unfurl_and_one_log_line(
+    slack: SlackHTTP,
+    fake_slack: FakeSlack,
+    seeded: dict[str, int],
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    error: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+    fake_slack.fail("conversations.info", status, retry_after=30 if status == 429 else None, error=error)
+    assert slack.event(_event(f"{ZD}/tickets/102", channel="CPRIV"), event_id="EvI1").status_code == 200
+    line = f"conversations.info failed for CPRIV: {error} (HTTP {status}); link not unfurled"
+    assert eventually(lambda: line in caplog.text), caplog.text
+    assert [r.getMessage() for r in caplog.records if "conversations.info" in r.getMessage()] == [line]
+    assert all(r.exc_info is None for r in caplog.records)
+    assert "xoxb" not in caplog.text and "Acme" not in caplog.text
+    # Not cached: the next event in that channel asks again, and unfurls.
+    assert slack.event(_event(f"{ZD}/tickets/102", channel="CPRIV"), event_id="EvI2").status_code == 200
+    [call] = _unfurled(fake_slack)
+    assert call["target"]["channel"] == "CPRIV"
+    assert fake_slack.calls_to("chat.unfurl") and len(_info_calls(fake_slack)) == 2
+
+
+def test_a_timed_out_channel_check_means_no_unfurl(
+    slack: SlackHTTP, fake_slack: FakeSlack, seeded: dict[str, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    fake_slack.delay("conversations.info", 3.5)  # past the request client's 3 s timeout
+    assert slack.event(_event(f"{ZD}/tickets/102"), event_id="EvIT").status_code == 200
+    line = "conversations.info failed for C1: TimeoutError; link not unfurled"
+    assert eventually(lambda: line in caplog.text, 8), caplog.text
+    assert all(r.exc_info is None for r in caplog.records)
+    assert fake_slack.calls_to("chat.unfurl") == []
+
+
+def test_a_ticket_runs_on_its_opened_in_tier_and_a_dropped_one_on_the_accounts(
+    slack: SlackHTTP, fake_slack: FakeSlack, seeded: dict[str, int], db: Database
+) -> None:
+    with db.session() as session:
+        session.execute(update(Ticket).where(Ticket.id == "102").values(sla_tier="legacy"))
+        session.execute(update(Ticket).where(Ticket.id == "103").values(sla_tier="starter"))
+    urls = [f"{ZD}/tickets/102", f"{ZD}/tickets/103"]
+    assert slack.event(_event(*urls), event_id="EvST").status_code == 200
+    [call] = _unfurled(fake_slack)
+    dropped, starter = (_text(call["unfurls"][u]) for u in urls)
+    # As bot.sla.state judges them (the same rule): Enterprise's 30m, and Starter's own targets.
+    assert "(target 30m)" in dropped and "the tier when it was opened" not in dropped
+    assert "Starter targets (the tier when it was opened)" in starter
+
+
+def test_a_crm_owner_id_is_named_not_shown_as_a_bare_number(
+    slack: SlackHTTP, fake_slack: FakeSlack, seeded: dict[str, int], db: Database
+) -> None:
+    with db.session() as session:
+        session.execute(update(Account).where(Account.id == seeded["acme"]).values(owner="31234567"))
+    assert slack.event(_event(f"{HS}/company/4501", f"{ZD}/tickets/102"), event_id="EvOW").status_code == 200
+    [call] = _unfurled(fake_slack)
+    company, ticket = (_text(v) for v in call["unfurls"].values())
+    assert "*Owner*\\nHubSpot owner 31234567" in company and "*Owner*\\nHubSpot owner 31234567" in ticket

@@ -23,6 +23,9 @@ def test_manifest_subscribes_to_link_shared_with_the_link_scopes() -> None:
     text = MANIFEST.read_text()
     assert "link_shared" in _list(text, "bot_events")
     assert {"links:read", "links:write"} <= set(_list(text, "bot"))
+    # conversations.info on every kind of conversation a link can be pasted in, to leave the ones
+    # shared with another organization alone: public, private, DMs, group DMs.
+    assert {"channels:read", "groups:read", "im:read", "mpim:read"} <= set(_list(text, "bot"))
 
 
 def test_every_unfurl_domain_is_one_the_configured_sources_recognise() -> None:
