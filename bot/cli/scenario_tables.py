@@ -5,7 +5,6 @@ prints a backtest the way the command does.
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 
 from rich.table import Table
@@ -24,27 +23,12 @@ from bot.scenarios.service import (
     Trial,
     text_chart,
 )
-from bot.views.format import duration, money
-
-
-def _minutes(value: float | None, overloaded: bool = False) -> str:
-    if overloaded:
-        return "overloaded"
-    return "—" if value is None else duration(value)
-
-
-def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
+from bot.views.format import money
+from bot.views.scenario import minutes_text, plural, ratio_text, share_text
 
 
 def _ratio(value: float | None, digits: int = 2) -> str:
-    if value is None:
-        return "—"
-    return "∞" if math.isinf(value) else f"{value:.{digits}f}"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+    return ratio_text(value, digits, infinite="∞")
 
 
 def _cash(value: float) -> str:
@@ -67,10 +51,10 @@ def _tiers_table(result: ScenarioResult) -> Table:
             f"{t.tickets:,} → {v.tickets:,}",
             f"{_mix(t)} → {_mix(v)}",
             f"{_cash(t.cost)} → {_cash(v.cost)}",
-            f"{_minutes(t.median_first_response_minutes, t.overloaded)} → {_minutes(v.median_first_response_minutes, v.overloaded)}",
-            f"{_minutes(t.median_resolution_minutes, t.overloaded)} → {_minutes(v.median_resolution_minutes, v.overloaded)}",
-            f"{_share(t.attainment)} → {_share(v.attainment)}",
-            f"{_share(t.utilisation)} → {_share(v.utilisation)}",
+            f"{minutes_text(t.median_first_response_minutes, t.overloaded)} → {minutes_text(v.median_first_response_minutes, v.overloaded)}",
+            f"{minutes_text(t.median_resolution_minutes, t.overloaded)} → {minutes_text(v.median_resolution_minutes, v.overloaded)}",
+            f"{share_text(t.attainment)} → {share_text(v.attainment)}",
+            f"{share_text(t.utilisation)} → {share_text(v.utilisation)}",
         )
     return table
 
@@ -81,12 +65,14 @@ def _measures_table(today: Measures, variant: Measures, title: str = "Measures")
         table.add_column(column, justify="left" if column == "measure" else "right")
     table.add_row("D differentiation", _ratio(today.differentiation), _ratio(variant.differentiation))
     table.add_row("J need fairness", _ratio(today.fairness, 3), _ratio(variant.fairness, 3))
-    table.add_row("priority-inversion rate", _share(today.inversion_rate), _share(variant.inversion_rate))
+    table.add_row(
+        "priority-inversion rate", share_text(today.inversion_rate), share_text(variant.inversion_rate)
+    )
     table.add_row(
         "critical accounts in the lowest tier", str(today.critical_in_lowest), str(variant.critical_in_lowest)
     )
     table.add_row("projected cost", _cash(today.cost), _cash(variant.cost))
-    table.add_row("SLA attainment", _share(today.attainment), _share(variant.attainment))
+    table.add_row("SLA attainment", share_text(today.attainment), share_text(variant.attainment))
     return table
 
 
@@ -96,12 +82,12 @@ def print_scenario(result: ScenarioResult) -> None:
         f"{result.tickets:,} tickets of the last {result.days} days. Nothing was changed."
     )
     console.print(
-        f"{_count(result.accounts_moved, 'account')} ({_cash(result.acv_moved)} ACV) would change tier:"
+        f"{plural(result.accounts_moved, 'account')} ({_cash(result.acv_moved)} ACV) would change tier:"
         if result.moves
         else "No account would change tier."
     )
     for m in result.moves:
-        console.print(f"  {m.from_tier} → {m.to_tier}: {_count(m.accounts, 'account')}, {_cash(m.acv)} ACV")
+        console.print(f"  {m.from_tier} → {m.to_tier}: {plural(m.accounts, 'account')}, {_cash(m.acv)} ACV")
     if result.movers:
         table = Table(title="Largest movers")
         for column in ("account", "ACV", "from", "to"):
@@ -127,8 +113,8 @@ def print_sweep(result: SweepResult) -> None:
             "FLIP" if row.value == result.flip.flip else ("today" if row.value == result.today_value else "")
         )
         table.add_row(
-            _cash(float(row.value)), _ratio(m.differentiation), _ratio(m.fairness, 3), _share(m.inversion_rate),
-            _cash(m.cost), _share(m.attainment), _share(row.gain), _share(row.loss), mark,
+            _cash(float(row.value)), _ratio(m.differentiation), _ratio(m.fairness, 3), share_text(m.inversion_rate),
+            _cash(m.cost), share_text(m.attainment), share_text(row.gain), share_text(row.loss), mark,
         )  # fmt: skip
     console.print(table)
     console.print(text_chart(result), markup=False, highlight=False)
@@ -168,7 +154,7 @@ def print_backtest(result: BacktestResult) -> None:
                     s.model.value + ("*" if s.model == CURRENT else ""),
                     "—" if s.mae is None else f"{s.mae:,.1f}",
                     "—" if s.mdae is None else f"{s.mdae:,.1f}",
-                    _share(s.mape) if s.mape is None or s.mape < 10 else f"{s.mape:,.0%}",
+                    share_text(s.mape) if s.mape is None or s.mape < 10 else f"{s.mape:,.0%}",
                     "—" if s.model == CURRENT else f"{s.wins}/{s.losses}",
                     str(s.no_number),
                 )

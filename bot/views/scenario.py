@@ -49,23 +49,24 @@ def _cash(value: float | Decimal) -> str:
     return money(Decimal(round(value)))
 
 
-def _minutes(value: float | None, overloaded: bool) -> str:
+def minutes_text(value: float | None, overloaded: bool = False) -> str:
+    """A projected time: the duration, "overloaded" (a tier at or over 100% utilisation), or "—"."""
     if overloaded:
         return "overloaded"
     return "—" if value is None else duration(value)
 
 
-def _share(value: float | None) -> str:
+def share_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def _ratio(value: float | None, digits: int = 2) -> str:
+def ratio_text(value: float | None, digits: int = 2, infinite: str = "∞ (lowest tier overloaded)") -> str:
     if value is None:
         return "—"
-    return "∞ (lowest tier overloaded)" if math.isinf(value) else f"{value:.{digits}f}"
+    return infinite if math.isinf(value) else f"{value:.{digits}f}"
 
 
-def _plural(n: int, noun: str) -> str:
+def plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
@@ -92,35 +93,35 @@ def _tier_fields(t: TierFigures, v: TierFigures) -> list[str]:
         f"*Tickets*\n{t.tickets:,} → {v.tickets:,}",
         f"*Severity mix*\n{_mix(t)} → {_mix(v)}",
         f"*Support cost*\n{_cash(t.cost)} → {_cash(v.cost)}",
-        f"*Median first response*\n{_minutes(t.median_first_response_minutes, t.overloaded)} → "
-        f"{_minutes(v.median_first_response_minutes, v.overloaded)}",
-        f"*Median resolution*\n{_minutes(t.median_resolution_minutes, t.overloaded)} → "
-        f"{_minutes(v.median_resolution_minutes, v.overloaded)}",
-        f"*SLA attainment*\n{_share(t.attainment)} → {_share(v.attainment)}",
-        f"*Utilisation*\n{_share(t.utilisation)} → {_share(v.utilisation)}",
+        f"*Median first response*\n{minutes_text(t.median_first_response_minutes, t.overloaded)} → "
+        f"{minutes_text(v.median_first_response_minutes, v.overloaded)}",
+        f"*Median resolution*\n{minutes_text(t.median_resolution_minutes, t.overloaded)} → "
+        f"{minutes_text(v.median_resolution_minutes, v.overloaded)}",
+        f"*SLA attainment*\n{share_text(t.attainment)} → {share_text(v.attainment)}",
+        f"*Utilisation*\n{share_text(t.utilisation)} → {share_text(v.utilisation)}",
     ]
 
 
 def measure_fields(today: Measures, variant: Measures) -> list[str]:
     return [
-        f"*D differentiation*\n{_ratio(today.differentiation)} → {_ratio(variant.differentiation)}",
-        f"*J need fairness*\n{_ratio(today.fairness, 3)} → {_ratio(variant.fairness, 3)}",
-        f"*Priority inversions*\n{_share(today.inversion_rate)} → {_share(variant.inversion_rate)}",
+        f"*D differentiation*\n{ratio_text(today.differentiation)} → {ratio_text(variant.differentiation)}",
+        f"*J need fairness*\n{ratio_text(today.fairness, 3)} → {ratio_text(variant.fairness, 3)}",
+        f"*Priority inversions*\n{share_text(today.inversion_rate)} → {share_text(variant.inversion_rate)}",
         f"*Critical accounts in the lowest tier*\n{today.critical_in_lowest:,} → {variant.critical_in_lowest:,}",
         f"*Projected cost*\n{_cash(today.cost)} → {_cash(variant.cost)}",
-        f"*SLA attainment*\n{_share(today.attainment)} → {_share(variant.attainment)}",
+        f"*SLA attainment*\n{share_text(today.attainment)} → {share_text(variant.attainment)}",
     ]
 
 
 def scenario_message(result: ScenarioResult, run_id: str | None = None) -> Message:
     command = escape_mrkdwn(result.variant.describe())
     moves = [
-        f"{m.from_tier} → {m.to_tier}: {_plural(m.accounts, 'account')}, {_cash(m.acv)} ACV"
+        f"{m.from_tier} → {m.to_tier}: {plural(m.accounts, 'account')}, {_cash(m.acv)} ACV"
         for m in result.moves
     ]
     movers = [f"{escape_mrkdwn(m.name)} ({_cash(m.acv)}): {m.from_tier} → {m.to_tier}" for m in result.movers]
     summary = (
-        f"{_plural(result.accounts_moved, 'account')} ({_cash(result.acv_moved)} ACV) would change tier."
+        f"{plural(result.accounts_moved, 'account')} ({_cash(result.acv_moved)} ACV) would change tier."
         if result.moves
         else "No account would change tier."
     )
@@ -157,10 +158,14 @@ def scenario_message(result: ScenarioResult, run_id: str | None = None) -> Messa
 
 
 def _row(value: Decimal, m: Measures, gain: float | None, loss: float | None, mark: str) -> str:
-    d = "∞" if m.differentiation is not None and math.isinf(m.differentiation) else _ratio(m.differentiation)
+    d = (
+        "∞"
+        if m.differentiation is not None and math.isinf(m.differentiation)
+        else ratio_text(m.differentiation)
+    )
     return (
-        f"{value:>9,.0f} {d:>6} {_ratio(m.fairness, 3):>6} {_share(m.inversion_rate):>5} "
-        f"{_cash(m.cost):>11} {_share(m.attainment):>5} {_share(gain):>6} {_share(loss):>6} {mark}"
+        f"{value:>9,.0f} {d:>6} {ratio_text(m.fairness, 3):>6} {share_text(m.inversion_rate):>5} "
+        f"{_cash(m.cost):>11} {share_text(m.attainment):>5} {share_text(gain):>6} {share_text(loss):>6} {mark}"
     ).rstrip()
 
 
@@ -228,12 +233,12 @@ def chart_failed_message() -> Message:
 
 def _plain_measures(today: Measures, variant: Measures) -> str:
     return (
-        f"D {_ratio(today.differentiation)} -> {_ratio(variant.differentiation)}; "
-        f"J {_ratio(today.fairness, 3)} -> {_ratio(variant.fairness, 3)}; "
-        f"priority inversions {_share(today.inversion_rate)} -> {_share(variant.inversion_rate)}; "
+        f"D {ratio_text(today.differentiation)} -> {ratio_text(variant.differentiation)}; "
+        f"J {ratio_text(today.fairness, 3)} -> {ratio_text(variant.fairness, 3)}; "
+        f"priority inversions {share_text(today.inversion_rate)} -> {share_text(variant.inversion_rate)}; "
         f"critical accounts in the lowest tier {today.critical_in_lowest} -> {variant.critical_in_lowest}; "
         f"projected cost {_cash(today.cost)} -> {_cash(variant.cost)}; "
-        f"SLA attainment {_share(today.attainment)} -> {_share(variant.attainment)}"
+        f"SLA attainment {share_text(today.attainment)} -> {share_text(variant.attainment)}"
     )
 
 
@@ -266,8 +271,8 @@ def sweep_evidence(result: SweepResult) -> dict[str, Any]:
         ranges += f"; over the budget of {_cash(result.spec.budget)} from {over}"
     evidence = (
         f"Sweep `{command}` (tierbot, {result.now.date().isoformat()}): today {_cash(result.today_value)}: "
-        f"D {_ratio(result.today_measures.differentiation)}, J {_ratio(result.today_measures.fairness, 3)}, "
-        f"inversions {_share(result.today_measures.inversion_rate)}. {ranges}."
+        f"D {ratio_text(result.today_measures.differentiation)}, J {ratio_text(result.today_measures.fairness, 3)}, "
+        f"inversions {share_text(result.today_measures.inversion_rate)}. {ranges}."
     )
     return {"command": command, "evidence": evidence, "ranges": ranges, "tiers": [result.spec.tier]}
 
@@ -344,10 +349,10 @@ def _figure(key: str, value: Figure) -> str:
     if isinstance(value, str):
         return "∞" if value == UNBOUNDED else escape_mrkdwn(value)
     if key in SHARES:
-        return _share(float(value))
+        return share_text(float(value))
     if key in MONEY:
         return _cash(float(value))
-    return _ratio(float(value), 3 if key == "fairness" else 2) if key != "movers" else f"{int(value):,}"
+    return ratio_text(float(value), 3 if key == "fairness" else 2) if key != "movers" else f"{int(value):,}"
 
 
 def _change(m: Moved) -> str:
@@ -377,7 +382,7 @@ def review_scenario_blocks(commands: list[str], rechecks: list[Recheck] | None) 
     if rechecks is None:
         n = len(commands)
         text = (
-            f":hourglass_flowing_sand: Re-running the {_plural(n, 'attached scenario')} on today's data… "
+            f":hourglass_flowing_sand: Re-running the {plural(n, 'attached scenario')} on today's data… "
             "what moved since appears here in a few seconds."
         )
         return [section(text, ids.REVIEW_SCENARIOS)]
