@@ -9,19 +9,17 @@ errors past the retry bound) keeps every page applied so far and records why it 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from enum import StrEnum
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.policy.model import Policy
 from bot.sync import links, sources, state
-from bot.sync.accounts import PageResult, TierMove, Tiers, apply_page, mark_removed
-from bot.sync.errors import AuthFailed, BatchRefused, SyncBusy, SyncError
+from bot.sync.accounts import PageResult, Tiers, apply_page, mark_removed
+from bot.sync.errors import BatchRefused, SyncError
 from bot.sync.helpdesk import ORGS, apply_orgs, apply_tickets, upsert_rows
 from bot.sync.link_urls import LinkSources
 from bot.sync.links import LinkContext
@@ -36,6 +34,9 @@ from bot.sync.push import (
     zendesk_target,
 )
 from bot.sync.records import Normaliser, Reject
+from bot.sync.run import KEPT_REJECTS, Lease, Tally, run_leased
+from bot.sync.run import RunStatus as RunStatus  # the front door's result types
+from bot.sync.run import SyncSummary as SyncSummary
 from bot.sync.types import AccountSource, HelpdeskSource, JobResult
 from storage.db import Database
 from storage.models.sync import PushedTier
@@ -43,91 +44,10 @@ from storage.versions import TICKETS, bump_version
 
 log = logging.getLogger(__name__)
 
-KEPT_REJECTS = 20  # in a summary; the database keeps more (state.REJECTS_KEPT)
-KEPT_MOVES = 50
 REMOVED_READ_AT = "removed_read_at"  # the sync state's mark: when the removed records were last read
 PUSH_BATCH = 100
 # (records done, total or None): called once per page.
 Progress = Callable[[int, "int | None"], None]
-
-
-class RunStatus(StrEnum):
-    OK = "ok"
-    STOPPED = "stopped"  # a SyncError: the reason is in `error`, the cursor where it was
-
-
-@dataclass(frozen=True, slots=True)
-class SyncSummary:
-    source: str
-    status: RunStatus
-    created: int
-    updated: int
-    unchanged: int
-    rejected: int
-    rejects: tuple[Reject, ...]  # the first KEPT_REJECTS
-    tier_changes: int
-    moves: tuple[TierMove, ...]  # the first KEPT_MOVES
-    records: int
-    seconds: float
-    error: str | None = None
-    # Deleted at the source: helpdesk tickets deleted here; CRM records archived or deleted there,
-    # whose accounts are marked (Account.source_removed_at), never deleted.
-    deleted: int = 0
-    notes: tuple[str, ...] = ()  # what the run left out or could not see, e.g. the archive list
-    auth_failed: bool = False  # stopped on its credentials (AuthFailed): push nothing to this source
-
-    @property
-    def records_per_second(self) -> float:
-        return self.records / self.seconds if self.seconds > 0 else 0.0
-
-
-@dataclass
-class _Tally:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    rejected: int = 0
-    records: int = 0
-    tier_changes: int = 0
-    rejects: list[Reject] = field(default_factory=list)
-    moves: list[TierMove] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, page: PageResult, records: int) -> None:
-        self.created += page.created
-        self.updated += page.updated
-        self.unchanged += page.unchanged
-        self.deleted += page.deleted
-        self.rejected += len(page.rejects)
-        self.records += records
-        self.tier_changes += len(page.moves)
-        self.rejects.extend(page.rejects[: KEPT_REJECTS - len(self.rejects)])
-        self.moves.extend(page.moves[: KEPT_MOVES - len(self.moves)])
-
-    def stats(self) -> dict[str, int]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "deleted": self.deleted, "rejected": self.rejected,
-                "tier_changes": self.tier_changes}  # fmt: skip
-
-    def summary(self, source: str, seconds: float, error: str | None, auth: bool = False) -> SyncSummary:
-        return SyncSummary(
-            source, RunStatus.OK if error is None else RunStatus.STOPPED, self.created, self.updated,
-            self.unchanged, self.rejected, tuple(self.rejects), self.tier_changes, tuple(self.moves),
-            self.records, seconds, error, self.deleted, tuple(self.notes), auth,
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class _Lease:
-    holder: str
-    now: datetime
-    started: float  # time.monotonic() at the start
-
-    def clock(self) -> datetime:
-        """`now` plus the time this run has taken: lease renewals must follow real time, or a run
-        longer than the lease would let another take its source over while it still writes."""
-        return self.now + timedelta(seconds=time.monotonic() - self.started)
 
 
 def _parse_mark(value: str | None) -> datetime | None:
@@ -135,46 +55,6 @@ def _parse_mark(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def unexpected(exc: BaseException) -> str:
-    """'OperationalError: too many SQL variables' for an error no client turned into a SyncError."""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {first[:200]}" if first else type(exc).__name__
-
-
-def _run(
-    db: Database,
-    source: str,
-    now: datetime,
-    body: Callable[[_Lease, _Tally], None],
-) -> SyncSummary:
-    holder = state.holder_id()
-    busy = state.acquire(db, source, holder, now)
-    if busy is not None:
-        raise SyncBusy(source, f"another sync of {source} is running: {busy}; try again when it ends")
-    tally = _Tally()
-    started = time.monotonic()
-    error: str | None = None
-    auth = False
-    try:
-        body(_Lease(holder, now, started), tally)
-    except SyncError as exc:
-        error, auth = str(exc), isinstance(exc, AuthFailed)
-        log.error("sync %s stopped: %s", source, error)
-    except Exception as exc:
-        # Not a success: the run's error says so (the class and a short message; no request, no
-        # credential: SQLAlchemy and httpx messages carry no secrets, and 200 characters bound them).
-        error = f"{source}: failed ({unexpected(exc)})"
-        log.exception("sync %s failed", source)
-        raise
-    finally:
-        seconds = time.monotonic() - started
-        state.finish(
-            db, source, now, records=tally.records, seconds=seconds, stats=tally.stats(), error=error
-        )
-        state.release(db, source, holder)
-    return tally.summary(source, seconds, error, auth)
 
 
 def sync_accounts(
@@ -197,7 +77,7 @@ def sync_accounts(
     if tier_field and tier_field not in fields:
         fields.append(tier_field)
 
-    def body(lease: _Lease, tally: _Tally) -> None:
+    def body(lease: Lease, tally: Tally) -> None:
         cursor = state.read_cursor(db, source)
         for page in grouped(prefetch(source_client.pages(cursor, full, fields))):
             with db.session() as session:
@@ -229,7 +109,7 @@ def sync_accounts(
         with db.session() as session:
             state.save_marks(session, source, {REMOVED_READ_AT: now.isoformat()}, now)
 
-    return _run(db, source, now, body)
+    return run_leased(db, source, now, body)
 
 
 def sync_tickets(
@@ -243,7 +123,7 @@ def sync_tickets(
 ) -> SyncSummary:
     """Organizations first (so new tickets find their account), then tickets, from the helpdesk."""
 
-    def orgs(lease: _Lease, tally: _Tally) -> None:
+    def orgs(lease: Lease, tally: Tally) -> None:
         for page in helpdesk.organization_pages(state.read_cursor(db, ORGS), full):
             with db.session() as session:
                 state.save_cursor(session, ORGS, page.cursor, lease.holder, lease.clock())
@@ -251,12 +131,12 @@ def sync_tickets(
                 state.add_rejects(session, ORGS, result.rejects, now)
             tally.add(result, len(page.records))
 
-    org_summary = _run(db, ORGS, now, orgs)
+    org_summary = run_leased(db, ORGS, now, orgs)
     if org_summary.error is not None:
         return org_summary
     source = helpdesk.name
 
-    def tickets(lease: _Lease, tally: _Tally) -> None:
+    def tickets(lease: Lease, tally: Tally) -> None:
         for page in prefetch(helpdesk.ticket_pages(state.read_cursor(db, source), full)):
             with db.session() as session:
                 state.save_cursor(session, source, page.cursor, lease.holder, lease.clock())
@@ -268,7 +148,7 @@ def sync_tickets(
             if progress is not None:
                 progress(tally.records, page.total)
 
-    return _run(db, source, now, tickets)
+    return run_leased(db, source, now, tickets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +212,7 @@ def push_target(db: Database, now: datetime, target: PushTarget) -> PushSummary:
             first, second = write(chunk[:half]), write(chunk[half:])
             return JobResult([*first.done, *second.done], [*first.failed, *second.failed])
 
-    def body(lease: _Lease, tally: _Tally) -> None:
+    def body(lease: Lease, tally: Tally) -> None:
         nonlocal pushed, failures, skipped
         held = held_back(db, target.name, now)
         changed = changed_tiers(db, target.name)
@@ -365,7 +245,7 @@ def push_target(db: Database, now: datetime, target: PushTarget) -> PushSummary:
             failed.extend(result.failed[: KEPT_REJECTS - len(failed)])
             tally.add(PageResult(updated=len(rows), rejects=rejects), len(chunk))
 
-    summary = _run(db, target.lease, now, body)
+    summary = run_leased(db, target.lease, now, body)
     return PushSummary(
         target.name, summary.status, pushed, tuple(failed), summary.seconds, summary.error, failures,
         target.field, skipped,
