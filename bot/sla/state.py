@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Connection, Select, select
 from sqlalchemy.orm import Session
 
 from bot.policy.model import SEVERITIES, Policy
@@ -124,6 +124,36 @@ def events_by_ticket(session: Session, ticket_ids: Sequence[str]) -> dict[str, l
     return found
 
 
+class _Histories:
+    """Each ticket's status events, (epoch seconds, status), streamed in ticket order beside the
+    tickets' own stream (both ordered the same way): one query for all of them, none per ticket."""
+
+    __slots__ = ("_events", "_head")
+
+    def __init__(
+        self, conn: Connection, in_scope: Select[Any], event_order: Any, stream: dict[str, Any]
+    ) -> None:
+        stmt = (
+            select(TicketEvent.ticket_id, epoch(TicketEvent.at), TicketEvent.status)
+            .where(TicketEvent.ticket_id.in_(in_scope))
+            .order_by(event_order, TicketEvent.at)
+        )
+        self._events = iter(conn.execute(stmt, execution_options=stream))
+        self._head = next(self._events, None)
+
+    def of(self, ticket_id: str) -> list[tuple[float, str]]:
+        """The events of `ticket_id`; tickets must be asked in stream order."""
+        head, events = self._head, self._events
+        history: list[tuple[float, str]] = []
+        while head is not None and head[0] < ticket_id:
+            head = next(events, None)
+        while head is not None and head[0] == ticket_id:
+            history.append((head[1], head[2]))
+            head = next(events, None)
+        self._head = head
+        return history
+
+
 def iter_states(
     session: Session,
     policy: Policy,
@@ -169,27 +199,16 @@ def iter_states(
         .order_by(order)
     )
     in_scope = select(Ticket.id).join(Account, Account.id == Ticket.account_id).where(*scope)
-    events_stmt = (
-        select(TicketEvent.ticket_id, epoch(TicketEvent.at), TicketEvent.status)
-        .where(TicketEvent.ticket_id.in_(in_scope))
-        .order_by(event_order, TicketEvent.at)
-    )
     # Core rows on the session's connection (no ORM loading); yield_per streams through server-side
     # cursors on PostgreSQL and fetches in batches on SQLite.
     conn = session.connection()
     stream = {"yield_per": BATCH}
-    events = iter(conn.execute(events_stmt, execution_options=stream))
-    head = next(events, None)
+    histories = _Histories(conn, in_scope, event_order, stream)
     for row in conn.execute(stmt, execution_options=stream):
         ticket_id, account_id, name, tier, account_tier, acv, severity, subject, assignee, status, *stamps = (
             row
         )
-        history: list[tuple[float, str]] = []
-        while head is not None and head[0] < ticket_id:
-            head = next(events, None)
-        while head is not None and head[0] == ticket_id:
-            history.append((head[1], head[2]))
-            head = next(events, None)
+        history = histories.of(ticket_id)
         tier = targets.served_tier(tier_override or tier, account_tier, severity)
         found = targets.timed(tier, severity)
         if found is None:
@@ -244,24 +263,13 @@ def iter_breaches(session: Session, policy: Policy, now: datetime, at_risk_share
     # Without `iter_states`' join: every ticket has its account (a NOT NULL foreign key), and
     # PostgreSQL hashed all 100,000 accounts for it (90 of the events query's 300 ms).
     in_scope = select(Ticket.id).where(is_open())
-    events_stmt = (
-        select(TicketEvent.ticket_id, epoch(TicketEvent.at), TicketEvent.status)
-        .where(TicketEvent.ticket_id.in_(in_scope))
-        .order_by(event_order, TicketEvent.at)
-    )
     conn = session.connection()
     stream = {"yield_per": BATCH}
-    events = iter(conn.execute(events_stmt, execution_options=stream))
-    head = next(events, None)
+    histories = _Histories(conn, in_scope, event_order, stream)
     for ticket_id, tier, account_tier, severity, status, *stamps in conn.execute(
         stmt, execution_options=stream
     ):
-        history: list[tuple[float, str]] = []
-        while head is not None and head[0] < ticket_id:
-            head = next(events, None)
-        while head is not None and head[0] == ticket_id:
-            history.append((head[1], head[2]))
-            head = next(events, None)
+        history = histories.of(ticket_id)
         tier = targets.served_tier(tier, account_tier, severity)
         found = targets.timed(tier, severity)
         if found is None:
